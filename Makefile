@@ -1,0 +1,93 @@
+# openrouter -- build, test and install the C core and the Lua facade.
+# Every knob is a variable (LuaRocks names); nothing here needs editing.
+#   make                       build build/$(LUA_VERSION)/openrouter/core.so (Lua 5.4)
+#   make LUA_VERSION=luajit    the same for LuaJIT (also 5.1, 5.2, 5.3)
+#   make test                  install what is missing, run every test (Lua 5.4)
+#   make demo                  stream a chat (the fake server, or the real API with OPENROUTER_API_KEY)
+
+LUA_VERSION ?= 5.4
+ifeq ($(LUA_VERSION),luajit)
+LUA         ?= luajit
+LUA_INCDIR  ?= /usr/include/luajit-2.1
+LUA_ABI     := 5.1
+else
+LUA         ?= lua$(LUA_VERSION)
+LUA_INCDIR  ?= /usr/include/lua$(LUA_VERSION)
+LUA_ABI     := $(LUA_VERSION)
+endif
+
+CC          ?= cc
+CURL_CFLAGS ?= $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS   ?= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+OPTFLAGS    ?= -O2 -g
+WARN        := -std=c99 -Wall -Wextra -Werror -pedantic -Wshadow -Wmissing-prototypes
+CFLAGS      ?= $(OPTFLAGS)
+ALL_CFLAGS  := $(CFLAGS) $(WARN) -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
+               -I$(LUA_INCDIR) $(CURL_CFLAGS) $(EXTRA_CFLAGS)
+LIBFLAG     ?= -shared
+LDFLAGS     ?=
+
+PREFIX      ?= /usr/local
+INST_LIBDIR ?= $(PREFIX)/lib/lua/$(LUA_ABI)
+INST_LUADIR ?= $(PREFIX)/share/lua/$(LUA_ABI)
+
+BUILD       := build/$(LUA_VERSION)$(BUILD_SUFFIX)
+CORE        := $(BUILD)/openrouter/core.so
+CORE_SRC    := csrc/sse.c csrc/evq.c csrc/errclass.c csrc/transport.c \
+               csrc/or_core.c csrc/or_transfer.c csrc/or_ssetest.c
+CORE_HDR    := $(wildcard csrc/*.h)
+LUA_SRC     := $(wildcard lua/openrouter/*.lua)
+FAKESERVER  := build/fakeserver
+SSE_TEST    := build/sse_test
+
+.PHONY: all test test-all test-c demo asan valgrind bench fuzz install clean deps check-exports
+
+all: $(CORE)
+
+$(CORE): $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LIBFLAG) -o $@ $(CORE_SRC) $(CURL_LIBS) $(LDFLAGS)
+
+$(FAKESERVER): spec/support/fakeserver.c
+	@mkdir -p build
+	$(CC) -std=c99 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+$(SSE_TEST): spec/c/sse_test.c csrc/sse.c csrc/sse.h
+	@mkdir -p build
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Werror -Icsrc \
+	  $(SANITIZE) -o $@ spec/c/sse_test.c csrc/sse.c
+
+deps:
+	@bash .ci/deps $(LUA_VERSION)
+
+# The whole suite for one Lua: the C unit tests, then busted; the last line
+# is the total "N passed, N failed".
+test: deps $(CORE) $(FAKESERVER) $(SSE_TEST)
+	@bash spec/support/run-tests $(LUA_VERSION) $(CORE)
+
+test-all: deps
+	@bash spec/support/run-all
+
+demo: deps $(CORE) $(FAKESERVER)
+	@bash examples/demo.sh $(LUA) $(BUILD)
+
+asan:
+	$(MAKE) BUILD_SUFFIX=-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" OR_RUNNER=asan test
+
+valgrind: $(CORE) $(FAKESERVER) $(SSE_TEST)
+	@OR_RUNNER=valgrind bash spec/support/run-tests $(LUA_VERSION) $(CORE)
+
+check-exports: $(CORE)
+	@syms=$$(nm -D --defined-only $(CORE) | awk '{print $$3}' | grep -v '^_' ); \
+	if [ "$$syms" = "luaopen_openrouter_core" ]; then echo "exports: $$syms"; \
+	else echo "unexpected exported symbols:"; echo "$$syms"; exit 1; fi
+
+install: $(CORE)
+	install -d $(DESTDIR)$(INST_LIBDIR)/openrouter $(DESTDIR)$(INST_LUADIR)/openrouter
+	install -m 644 $(CORE) $(DESTDIR)$(INST_LIBDIR)/openrouter/core.so
+	install -m 644 $(LUA_SRC) $(DESTDIR)$(INST_LUADIR)/openrouter/
+
+clean:
+	rm -rf build

@@ -1,0 +1,269 @@
+/*
+** or_transfer.c -- the Transfer userdata: one HTTP request in flight.
+** The facade (lua/openrouter/stream.lua, client.lua) wraps it; this layer
+** stays raw: pop raw event bytes, read status, headers, body and outcome.
+*/
+#include <string.h>
+
+#include "or_internal.h"
+
+static or_xfer *checkxfer (lua_State *L) {
+  return (or_xfer *)luaL_checkudata(L, 1, OR_TRANSFER_MT);
+}
+
+/* {==================================================================
+** core.request(opts)
+** =================================================================== */
+
+static const char *optstring (lua_State *L, int t, const char *k, const char *def) {
+  const char *s;
+  lua_getfield(L, t, k);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); return def; }
+  if (lua_type(L, -1) != LUA_TSTRING)
+    luaL_error(L, "request option '%s' must be a string", k);
+  s = lua_tostring(L, -1);      /* stays valid: the table keeps the string */
+  lua_pop(L, 1);
+  return s;
+}
+
+/* Seconds (a number, maybe fractional) as whole milliseconds; 0 = none. */
+static long optmillis (lua_State *L, int t, const char *k) {
+  lua_Number v;
+  lua_getfield(L, t, k);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); return 0; }
+  if (lua_type(L, -1) != LUA_TNUMBER)
+    luaL_error(L, "request option '%s' must be a number of seconds", k);
+  v = lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  if (!(v >= 0) || v > 31536000) luaL_error(L, "request option '%s' out of range", k);
+  return v > 0 && v < 0.001 ? 1 : (long)(v * 1000.0 + 0.5);
+}
+
+static size_t optsize (lua_State *L, int t, const char *k, size_t def) {
+  lua_Number v;
+  lua_getfield(L, t, k);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); return def; }
+  v = lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  if (!(v >= 1) || v > 4294967295.0) luaL_error(L, "request option '%s' out of range", k);
+  return (size_t)v;
+}
+
+/* Append the strings of opts.headers ("Name: value") to x->headers. */
+static void addheaders (lua_State *L, int t, or_xfer *x) {
+  int i, n;
+  lua_getfield(L, t, "headers");
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); return; }
+  luaL_checktype(L, -1, LUA_TTABLE);
+  n = (int)lua_rawlen(L, -1);
+  for (i = 1; i <= n; i++) {
+    size_t len;
+    const char *h;
+    struct curl_slist *l;
+    lua_rawgeti(L, -1, i);
+    h = lua_tolstring(L, -1, &len);
+    if (h == NULL || strlen(h) != len || strpbrk(h, "\r\n") != NULL)
+      luaL_error(L, "request header %d must be a string without CR, LF or NUL", i);
+    l = curl_slist_append(x->headers, h);
+    if (l == NULL) luaL_error(L, "out of memory");
+    x->headers = l;
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+/*
+** The userdata is created (zeroed, with its metatable and __gc) before any
+** resource is acquired, so a raised error cannot leak one (liolib's
+** newprefile pattern).  A transfer that fails to start comes back all the
+** same, already finished with its failure: the facade reports it like any
+** other.
+*/
+int or_transfer_new (lua_State *L) {
+  or_multi *m = or_checkmulti(L, lua_upvalueindex(1));
+  or_request r;
+  or_xfer *x;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  x = (or_xfer *)lua_newuserdatauv(L, sizeof *x, 0);
+  memset(x, 0, sizeof *x);
+  luaL_getmetatable(L, OR_TRANSFER_MT);
+  lua_setmetatable(L, -2);
+  memset(&r, 0, sizeof r);
+  r.url = optstring(L, 1, "url", NULL);
+  if (r.url == NULL) luaL_error(L, "request option 'url' is required");
+  r.method = optstring(L, 1, "method", "GET");
+  lua_getfield(L, 1, "body");
+  r.body = lua_tolstring(L, -1, &r.body_len);
+  lua_pop(L, 1);                     /* opts (arg 1) keeps the body alive */
+  lua_getfield(L, 1, "stream");
+  r.streaming = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  r.connect_ms = optmillis(L, 1, "connect_timeout");
+  r.timeout_ms = optmillis(L, 1, "timeout");
+  r.idle_ms = optmillis(L, 1, "idle_timeout");
+  r.max_event = optsize(L, 1, "max_event", OR_DEFAULT_MAX_EVENT);
+  r.max_body = optsize(L, 1, "max_body", OR_DEFAULT_MAX_BODY);
+  r.proxy = optstring(L, 1, "proxy", NULL);
+  r.ca_file = optstring(L, 1, "ca_file", NULL);
+  r.user_agent = optstring(L, 1, "user_agent", NULL);
+  addheaders(L, 1, x);
+  r.headers = x->headers;
+  if (or_xfer_start(x, m, &r) != 0)
+    x->finished = 1;                 /* x->fail_* say why */
+  return 1;
+}
+
+/* }================================================================== */
+
+/* {==================================================================
+** Methods
+** =================================================================== */
+
+/* x:pop() -> data [, type] | nil   (type only for non-"message" events) */
+static int xfer_pop (lua_State *L) {
+  or_xfer *x = checkxfer(L);
+  const char *data, *type;
+  size_t len, tlen;
+  if (!or_xfer_pop(x, &data, &len, &type, &tlen)) return 0;
+  lua_pushlstring(L, data, len);
+  if (type == NULL) return 1;
+  lua_pushlstring(L, type, tlen);
+  return 2;
+}
+
+/* x:status() -> integer | nil (before the final headers) */
+static int xfer_status (lua_State *L) {
+  or_xfer *x = checkxfer(L);
+  if (!x->headers_done) return 0;
+  lua_pushinteger(L, (lua_Integer)x->status);
+  return 1;
+}
+
+/* x:headers() -> { ["lower-case-name"] = value, ... }; repeats joined ", " */
+static int xfer_headers (lua_State *L) {
+  or_xfer *x = checkxfer(L);
+  const char *p = x->resp_headers.p, *end = p + x->resp_headers.len;
+  luaL_Buffer name;
+  lua_newtable(L);
+  while (p != NULL && p < end) {
+    const char *eol = (const char *)memchr(p, '\n', (size_t)(end - p));
+    const char *colon = (const char *)memchr(p, ':', (size_t)(eol - p));
+    if (colon != NULL) {
+      const char *v = colon + 1, *ve = eol;
+      const char *c;
+      while (v < ve && (*v == ' ' || *v == '\t')) v++;
+      while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+      luaL_buffinit(L, &name);
+      for (c = p; c < colon; c++) {
+        char ch = *c;
+        luaL_addchar(&name, (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch);
+      }
+      luaL_pushresult(&name);
+      lua_pushvalue(L, -1);
+      lua_rawget(L, -3);
+      if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushlstring(L, v, (size_t)(ve - v));
+      }
+      else {
+        lua_pushliteral(L, ", ");
+        lua_pushlstring(L, v, (size_t)(ve - v));
+        lua_concat(L, 3);
+      }
+      lua_rawset(L, -3);
+    }
+    p = eol + 1;
+  }
+  return 1;
+}
+
+/* x:body() -> the non-SSE response body so far ("" when none) */
+static int xfer_body (lua_State *L) {
+  or_xfer *x = checkxfer(L);
+  lua_pushlstring(L, x->body.p ? x->body.p : "", x->body.len);
+  return 1;
+}
+
+/* x:state() -> finished, saw_done, queued   (cheap: called in wait loops) */
+static int xfer_state (lua_State *L) {
+  or_xfer *x = checkxfer(L);
+  lua_pushboolean(L, x->finished);
+  lua_pushboolean(L, x->saw_done);
+  lua_pushinteger(L, (lua_Integer)x->events.count);
+  return 3;
+}
+
+/* x:failure() -> nil | kind, message, retryable */
+static int xfer_failure (lua_State *L) {
+  or_xfer *x = checkxfer(L);
+  if (!x->failed) return 0;
+  lua_pushstring(L, errc_name(x->fail_kind));
+  lua_pushstring(L, x->fail_msg);
+  lua_pushboolean(L, errc_retryable(x->fail_kind));
+  return 3;
+}
+
+static void setnum (lua_State *L, const char *k, double v) {
+  lua_pushnumber(L, v);
+  lua_setfield(L, -2, k);
+}
+
+/* x:info() -> timings (seconds since start; nil when not reached) and counts */
+static int xfer_info (lua_State *L) {
+  or_xfer *x = checkxfer(L);
+  lua_createtable(L, 0, 6);
+  if (x->headers_done) setnum(L, "headers", x->t_headers - x->t_start);
+  if (x->body_bytes > 0) setnum(L, "first_byte", x->t_first_byte - x->t_start);
+  setnum(L, "elapsed", or_now() - x->t_start);
+  setnum(L, "bytes", (double)x->body_bytes);
+  setnum(L, "comments", (double)x->comments);
+  setnum(L, "queued", (double)x->events.count);
+  return 1;
+}
+
+/* x:close() -> true; also __gc and __close */
+static int xfer_close (lua_State *L) {
+  or_xfer *x = checkxfer(L);
+  or_xfer_release(x);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int xfer_tostring (lua_State *L) {
+  or_xfer *x = checkxfer(L);
+  lua_pushfstring(L, "openrouter.Transfer (%s): %p",
+                  x->finished ? "finished" : "active", (void *)x);
+  return 1;
+}
+
+static const luaL_Reg xfer_methods[] = {
+  {"pop", xfer_pop},
+  {"status", xfer_status},
+  {"headers", xfer_headers},
+  {"body", xfer_body},
+  {"state", xfer_state},
+  {"failure", xfer_failure},
+  {"info", xfer_info},
+  {"close", xfer_close},
+  {NULL, NULL}
+};
+
+static const luaL_Reg xfer_meta[] = {
+  {"__gc", xfer_close},
+  {"__close", xfer_close},
+  {"__tostring", xfer_tostring},
+  {NULL, NULL}
+};
+
+void or_transfer_open (lua_State *L) {
+  luaL_newmetatable(L, OR_TRANSFER_MT);
+  luaL_setfuncs(L, xfer_meta, 0);
+  lua_newtable(L);
+  luaL_setfuncs(L, xfer_methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pushliteral(L, OR_TRANSFER_MT);
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+}
+
+/* }================================================================== */

@@ -1,0 +1,238 @@
+-- openrouter.client: openrouter.new(opts) and the requests of a client.
+-- Options are checked once, here; a bad one is a `config` error that says
+-- what was wrong and how to fix it.
+
+local core = require "openrouter.core"
+local errors = require "openrouter.errors"
+local loop = require "openrouter.loop"
+local request = require "openrouter.request"
+local response = require "openrouter.response"
+local suggest = require "openrouter.suggest"
+local Stream = require "openrouter.stream"
+
+local Client = { __name = "openrouter.Client" }
+Client.__index = Client
+
+-- The key lives here, not in a field, so dumping a client never shows it.
+local secrets = setmetatable({}, { __mode = "k" })
+
+local DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+
+local OPTION_TYPES = {
+  api_key = "string", base_url = "string", app_url = "string", app_title = "string",
+  model = "string", provider = "table", fallbacks = "table", headers = "table",
+  timeout = "number", connect_timeout = "number", idle_timeout = "number",
+  first_token_timeout = "number", max_retries = "number", allow_insecure = "boolean",
+  proxy = "string", ca_file = "string", max_event = "number",
+}
+local OPTION_NAMES = {}
+for k in pairs(OPTION_TYPES) do OPTION_NAMES[#OPTION_NAMES + 1] = k end
+table.sort(OPTION_NAMES)
+
+local DEFAULTS = { timeout = 600, connect_timeout = 10, idle_timeout = 120, max_retries = 2 }
+
+local USER_AGENT = ("openrouter-lua/%s (%s; %s)"):format(
+  core.VERSION, _VERSION, (core.curl_version:match("^(%S+)") or "libcurl"))
+
+local function raise(message, hint)
+  error(errors.config(message, hint), 3)
+end
+
+local function is_loopback(host)
+  host = host:lower()
+  return host == "localhost" or host == "[::1]" or host:match("^127%.%d+%.%d+%.%d+$") ~= nil
+end
+
+-- "https://host[:port]/path" -> the URL without a trailing slash, or raise.
+local function check_base_url(url, allow_insecure)
+  local scheme, authority = url:match("^(%a[%w+.-]*)://([^/?#]+)")
+  scheme = scheme and scheme:lower()
+  if scheme ~= "http" and scheme ~= "https" then
+    raise(("base_url must be an http(s) URL, got %q"):format(url),
+      "e.g. " .. DEFAULT_BASE_URL)
+  end
+  local host = authority:gsub("^.*@", "")
+  host = host:match("^(%[.-%])") or host:match("^([^:]+)")
+  if scheme == "http" and not allow_insecure and not is_loopback(host or "") then
+    raise(("base_url %q sends the API key unencrypted"):format(url),
+      "use https://, or pass allow_insecure = true if you really mean it")
+  end
+  return (url:gsub("/+$", ""))
+end
+
+local TOKEN = "^[!#$%%&'*+%-.^_`|~%w]+$"
+
+-- { Name = "value" } -> { "Name: value" }, or raise.
+local function check_headers(headers)
+  local list = {}
+  for name, value in pairs(headers) do
+    if type(name) ~= "string" or not name:match(TOKEN) then
+      raise(("header name %s is not a valid HTTP token"):format(tostring(name)))
+    end
+    if type(value) == "number" then value = tostring(value) end
+    if type(value) ~= "string" then
+      raise(("header %s must be a string, got %s"):format(name, type(value)))
+    end
+    if value:find("[\r\n%z]") then
+      raise(("header %s contains CR, LF or NUL"):format(name),
+        "a header value is one line; remove the line breaks")
+    end
+    list[#list + 1] = name .. ": " .. value
+  end
+  table.sort(list)
+  return list
+end
+
+local function check_number(opts, name, min_exclusive)
+  local v = opts[name]
+  if v ~= nil and not (v > min_exclusive and v < math.huge) then
+    raise(("%s must be a number of seconds > %s, got %s"):format(name, min_exclusive, tostring(v)))
+  end
+end
+
+function Client.new(opts)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then raise("openrouter.new expects a table of options, got " .. type(opts)) end
+  for k, v in pairs(opts) do
+    local want = OPTION_TYPES[k]
+    if not want then
+      raise(("unknown option %s%s"):format(tostring(k), suggest.hint(tostring(k), OPTION_NAMES)),
+        "options are: " .. table.concat(OPTION_NAMES, ", "))
+    end
+    if type(v) ~= want then
+      raise(("option %s must be a %s, got %s"):format(k, want, type(v)))
+    end
+  end
+  for _, name in ipairs { "timeout", "connect_timeout", "idle_timeout", "first_token_timeout" } do
+    check_number(opts, name, 0)
+  end
+  local retries = opts.max_retries
+  if retries ~= nil and (retries < 0 or retries ~= math.floor(retries) or retries > 100) then
+    raise("max_retries must be a whole number from 0 to 100, got " .. tostring(retries))
+  end
+  if opts.max_event ~= nil and not (opts.max_event >= 1024) then
+    raise("max_event must be at least 1024 bytes")
+  end
+  local self = setmetatable({}, Client)
+  self.base_url = check_base_url(opts.base_url or os.getenv("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL,
+                                 opts.allow_insecure)
+  for _, k in ipairs { "model", "provider", "fallbacks", "app_url", "app_title", "proxy",
+                       "ca_file", "max_event", "first_token_timeout" } do
+    self[k] = opts[k]
+  end
+  for k, v in pairs(DEFAULTS) do self[k] = opts[k] or v end
+  local extra = check_headers(opts.headers or {})
+  for _, k in ipairs { "app_url", "app_title" } do
+    if self[k] and self[k]:find("[\r\n%z]") then raise(k .. " contains CR, LF or NUL") end
+  end
+  self._headers = extra
+  local key = opts.api_key or os.getenv("OPENROUTER_API_KEY")
+  if key == "" then key = nil end
+  if key and key:find("[\r\n%z]") then raise("api_key contains CR, LF or NUL") end
+  secrets[self] = key
+  return self
+end
+
+-- "sk-or-…abcd": enough to tell keys apart, useless to anyone else.
+local function mask(key)
+  if not key then return "no key" end
+  local prefix = key:match("^sk%-or%-") and "sk-or-" or ""
+  if #key < 16 then return prefix .. "…" end
+  return prefix .. "…" .. key:sub(-4)
+end
+
+function Client:__tostring()
+  return ("openrouter.Client (%s, key %s)"):format(self.base_url, mask(secrets[self]))
+end
+
+-- The request headers, in a fixed order (the key only here).
+function Client:_request_headers(key, streaming)
+  local h = {
+    "Authorization: Bearer " .. key,
+    "Content-Type: application/json",
+    streaming and "Accept: text/event-stream" or "Accept: application/json",
+  }
+  if self.app_url then h[#h + 1] = "HTTP-Referer: " .. self.app_url end
+  if self.app_title then
+    h[#h + 1] = "X-OpenRouter-Title: " .. self.app_title
+    h[#h + 1] = "X-Title: " .. self.app_title
+  end
+  for _, line in ipairs(self._headers) do h[#h + 1] = line end
+  return h
+end
+
+local NO_KEY_HINT = "set OPENROUTER_API_KEY in the environment or pass api_key to openrouter.new"
+
+-- Start one POST to `path` with the JSON body built from req: a transfer,
+-- or nil and a config error.
+function Client:_post(path, req, streaming)
+  local key = secrets[self]
+  if not key then return nil, errors.config("no API key", NO_KEY_HINT) end
+  local body, err = request.body(self, req, streaming)
+  if not body then return nil, err end
+  local text
+  text, err = request.encode(body)
+  if not text then return nil, err end
+  local timeout = req.timeout or self.timeout
+  local idle = req.idle_timeout or self.idle_timeout
+  for name, v in pairs { timeout = timeout, idle_timeout = idle } do
+    if type(v) ~= "number" or not (v > 0) then
+      return nil, errors.config(("%s must be a number of seconds > 0, got %s"):format(name, tostring(v)))
+    end
+  end
+  return core.request {
+    url = self.base_url .. path, method = "POST", body = text, stream = streaming,
+    headers = self:_request_headers(key, streaming), user_agent = USER_AGENT,
+    connect_timeout = self.connect_timeout, timeout = timeout, idle_timeout = idle,
+    max_event = self.max_event, proxy = self.proxy, ca_file = self.ca_file,
+  }
+end
+
+local function wait_finished(x)
+  while not x:state() do loop.wait() end
+end
+
+-- POST /chat/completions -> response | nil, err
+function Client:chat(req)
+  local x, err = self:_post("/chat/completions", req, false)
+  if not x then return nil, err end
+  wait_finished(x)
+  local terr = response.transport_error(x, secrets[self], false)
+  if terr then x:close(); return nil, terr end
+  local res
+  res, err = response.from_body(x, secrets[self])
+  x:close()
+  return res, err
+end
+
+-- The same with stream = true; returns once the status is known.
+function Client:stream(req)
+  local x, err = self:_post("/chat/completions", req, true)
+  if not x then return nil, err end
+  while not x:status() and not x:state() do loop.wait() end
+  local status = x:status()
+  if not status then
+    err = response.transport_error(x, secrets[self], false)
+    x:close()
+    return nil, err
+  end
+  local headers = x:headers()
+  local ctype = (headers["content-type"] or ""):lower()
+  if status >= 200 and status <= 299 and not ctype:find("^application/json") then
+    return Stream.new(x, status, headers, secrets[self])
+  end
+  -- Not an event stream: an error status, or a 2xx JSON body.
+  wait_finished(x)
+  local terr = response.transport_error(x, secrets[self], false)
+  if terr then x:close(); return nil, terr end
+  local res
+  res, err = response.from_body(x, secrets[self])
+  x:close()
+  if res then
+    err = errors.new({ kind = "protocol", status = status,
+      message = "asked for a stream but the server answered with one JSON body" }, secrets[self])
+  end
+  return nil, err
+end
+
+return Client

@@ -1,0 +1,113 @@
+-- openrouter.json: decoding with lua-cjson; encoding in Lua, because the
+-- cjson that Linux distributions ship turns empty tables into objects and
+-- large integers into floats, and requests need both right.
+--   * a table whose keys are 1..n is an array; an empty table is `[]`
+--     (`tools = {}`); json.object() marks a table as an object (`{}`);
+--   * integers stay integers; NaN and infinities are refused;
+--   * json.null encodes as null and is what decode gives for null.
+
+local cjson = require "cjson"
+
+local M = {}
+
+local decoder = cjson.new()
+M.null = decoder.null
+M.decode = decoder.decode
+
+local object_mt = { __name = "openrouter.json.object" }
+local array_mt = { __name = "openrouter.json.array" }
+
+-- Mark t (default: a new table) to encode as a JSON object even when empty.
+function M.object(t) return setmetatable(t or {}, object_mt) end
+-- Mark t to encode as a JSON array.
+function M.array(t) return setmetatable(t or {}, array_mt) end
+
+local ESC = {
+  ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f',
+  ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t',
+}
+local function escape_char(c)
+  return ESC[c] or ("\\u%04x"):format(c:byte())
+end
+
+local function encode_string(s)
+  return '"' .. s:gsub('[%c"\\]', escape_char) .. '"'
+end
+
+local math_type = math.type or function(n)
+  if n == math.floor(n) and n > -2^53 and n < 2^53 then return "integer" end
+  return "float"
+end
+
+local function encode_number(n, path)
+  if n ~= n or n == math.huge or n == -math.huge then
+    error(("%s is %s, which JSON cannot carry"):format(path, tostring(n)), 0)
+  end
+  if math_type(n) == "integer" then return ("%d"):format(n) end
+  if n == math.floor(n) and n > -2^53 and n < 2^53 then return ("%.0f"):format(n) end
+  return ("%.17g"):format(n)
+end
+
+-- Is t a sequence 1..n with nothing else?  Returns n, or nil.
+local function array_length(t)
+  local n = 0
+  for _ in pairs(t) do n = n + 1 end
+  for i = 1, n do
+    if t[i] == nil then return nil end
+  end
+  return n
+end
+
+local encode_value
+
+local function encode_table(t, path, depth, out)
+  if depth > 64 then error(path .. " nests too deeply (a cycle?)", 0) end
+  local mt = getmetatable(t)
+  local n = mt ~= object_mt and array_length(t)
+  if n and (n > 0 or mt ~= object_mt) then
+    out[#out + 1] = "["
+    for i = 1, n do
+      if i > 1 then out[#out + 1] = "," end
+      encode_value(t[i], path .. "[" .. i .. "]", depth + 1, out)
+    end
+    out[#out + 1] = "]"
+    return
+  end
+  if mt == array_mt then error(path .. " is marked as an array but has non-sequence keys", 0) end
+  out[#out + 1] = "{"
+  local first = true
+  for k, v in pairs(t) do
+    local key
+    if type(k) == "string" then key = k
+    elseif type(k) == "number" then key = encode_number(k, path)
+    else error(("%s has a %s key: JSON object keys are strings"):format(path, type(k)), 0) end
+    if not first then out[#out + 1] = "," end
+    first = false
+    out[#out + 1] = encode_string(key)
+    out[#out + 1] = ":"
+    encode_value(v, path .. "." .. key, depth + 1, out)
+  end
+  out[#out + 1] = "}"
+end
+
+function encode_value(v, path, depth, out)
+  local tv = type(v)
+  if tv == "string" then out[#out + 1] = encode_string(v)
+  elseif tv == "number" then out[#out + 1] = encode_number(v, path)
+  elseif tv == "boolean" then out[#out + 1] = v and "true" or "false"
+  elseif v == M.null then out[#out + 1] = "null"
+  elseif tv == "table" then encode_table(v, path, depth, out)
+  else
+    error(("%s is a %s: only strings, numbers, booleans, tables and json.null can be sent")
+      :format(path, tv), 0)
+  end
+end
+
+-- Encode v; raises a string naming the offending path (`root` names v).
+function M.encode(v, root)
+  local out = {}
+  encode_value(v, root or "value", 0, out)
+  return table.concat(out)
+end
+
+return M

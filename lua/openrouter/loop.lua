@@ -1,0 +1,135 @@
+-- openrouter.loop: how a call waits.  Outside a task it blocks in libcurl's
+-- poll (one multi handle drives every transfer); inside a task started by
+-- spawn it yields, so the host's loop keeps running and many requests
+-- progress at once.  step/run are the scheduler that resumes those tasks.
+
+local core = require "openrouter.core"
+
+local M = {}
+
+local WAIT = setmetatable({}, { __name = "openrouter.wait" })  -- what a waiting task yields
+local tasks = setmetatable({}, { __mode = "k" })               -- coroutine -> task
+local waiting = {}                                             -- tasks parked in wait()
+
+local Task = { __name = "openrouter.Task" }
+Task.__index = Task
+
+local unpack = table.unpack or unpack
+local pack = table.pack or function(...) return { n = select("#", ...), ... } end
+
+-- The longest a blocking call sleeps in one poll: waits are re-checked at
+-- least this often even if libcurl has nothing to say.
+local MAX_SLICE = 1.0
+
+local function finish(task, ok, ...)
+  if coroutine.status(task.co) ~= "dead" then return end
+  task.done = true
+  task.ok = ok
+  if ok then task.values = pack(...)
+  else task.error = ... end
+  tasks[task.co] = nil
+end
+
+-- Resume a task; it runs until it waits again or ends.  Its errors are
+-- kept on the task, never raised into the loop.
+local function resume(task, ...)
+  waiting[task] = nil
+  local res = pack(coroutine.resume(task.co, ...))
+  if coroutine.status(task.co) == "dead" then
+    finish(task, unpack(res, 1, res.n))
+  elseif res[2] == WAIT then
+    waiting[task] = true
+  else
+    waiting[task] = true                 -- a bare coroutine.yield(): resume next step
+    task.wake_at = nil
+  end
+end
+
+-- Wait for I/O progress or until `deadline` (core.now() seconds; nil: none).
+function M.wait(deadline)
+  local task = tasks[coroutine.running()]
+  if task then
+    task.wake_at = deadline
+    coroutine.yield(WAIT)
+    return
+  end
+  local slice = MAX_SLICE
+  if deadline then slice = math.max(0, math.min(slice, deadline - core.now())) end
+  core.drive(slice)
+end
+
+-- Sleep `seconds` the same way (a retry's back-off).
+function M.sleep(seconds)
+  local deadline = core.now() + seconds
+  while core.now() < deadline do M.wait(deadline) end
+end
+
+function M.spawn(fn, ...)
+  if type(fn) ~= "function" then
+    error("openrouter.spawn: expected a function, got " .. type(fn), 2)
+  end
+  local co = coroutine.create(fn)
+  local task = setmetatable({ co = co, done = false }, Task)
+  tasks[co] = task
+  resume(task, ...)
+  return task
+end
+
+-- Drive every transfer once (waiting at most `timeout` seconds for I/O, or
+-- less when a task's timer is due) and resume the waiting tasks.
+function M.step(timeout)
+  timeout = tonumber(timeout) or 0
+  local now = core.now()
+  for task in pairs(waiting) do
+    if task.wake_at and task.wake_at - now < timeout then
+      timeout = math.max(0, task.wake_at - now)
+    end
+  end
+  local active = core.drive(timeout)
+  local ready = {}
+  for task in pairs(waiting) do ready[#ready + 1] = task end
+  for i = 1, #ready do resume(ready[i]) end
+  return active
+end
+
+function M.pending()
+  return next(waiting) ~= nil
+end
+
+-- Drive until every task has finished or `timeout` seconds passed; returns
+-- true when nothing is left waiting.
+function M.run(timeout)
+  local stop = timeout and core.now() + timeout
+  while next(waiting) do
+    local slice = MAX_SLICE
+    if stop then
+      local left = stop - core.now()
+      if left <= 0 then break end
+      slice = math.min(slice, left)
+    end
+    M.step(slice)
+  end
+  return next(waiting) == nil
+end
+
+-- task:wait([timeout]) -> true, values... | nil, err  (drives the loop)
+function Task:wait(timeout)
+  local stop = timeout and core.now() + timeout
+  while not self.done do
+    if stop and core.now() >= stop then return nil, "timeout" end
+    if tasks[coroutine.running()] then
+      M.wait(stop)
+    else
+      M.step(stop and math.min(MAX_SLICE, math.max(0, stop - core.now())) or MAX_SLICE)
+    end
+  end
+  if not self.ok then return nil, self.error end
+  return true, unpack(self.values, 1, self.values.n)
+end
+
+function Task:__tostring()
+  return ("openrouter.Task (%s)"):format(
+    not self.done and "running" or self.ok and "ok" or "failed")
+end
+
+return M

@@ -1,0 +1,92 @@
+-- openrouter.request: a user's request table -> the JSON body OpenRouter
+-- expects.  The caller's table is never modified: the body is a copy.
+
+local errors = require "openrouter.errors"
+local json = require "openrouter.json"
+
+local M = {}
+
+-- Fields of ours that never go on the wire.
+local LOCAL = {
+  prompt = true, system = true, variant = true, fallbacks = true,
+  timeout = true, idle_timeout = true, first_token_timeout = true, max_retries = true,
+}
+
+local function shallow_copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return setmetatable(c, getmetatable(t))
+end
+
+-- defaults: the client's {model=, provider=, fallbacks=}.
+-- Returns the body table, or nil and a config error.
+function M.body(defaults, req, streaming)
+  if type(req) ~= "table" then
+    return nil, errors.config("the request must be a table, got " .. type(req),
+      'e.g. client:chat{ model = "openai/gpt-4o", prompt = "Hello" }')
+  end
+  if req.providers ~= nil then
+    return nil, errors.config("unknown request field 'providers' (did you mean provider?)",
+      "routing preferences go in `provider = { order = {...}, ... }`")
+  end
+  local body = {}
+  for k, v in pairs(req) do
+    if not LOCAL[k] then body[k] = v end
+  end
+  body.model = req.model or defaults.model
+  if req.variant ~= nil then
+    if type(req.variant) ~= "string" or not req.variant:match("^[%w%-_.]+$") then
+      return nil, errors.config("'variant' must be a name such as \"nitro\" or \"free\"")
+    end
+    if type(body.model) ~= "string" then
+      return nil, errors.config("'variant' needs a model to apply to")
+    end
+    body.model = body.model .. ":" .. req.variant
+  end
+  if req.prompt ~= nil or req.system ~= nil then
+    if req.messages ~= nil then
+      return nil, errors.config("give either messages or prompt/system, not both")
+    end
+    for _, k in ipairs { "prompt", "system" } do
+      if req[k] ~= nil and type(req[k]) ~= "string" then
+        return nil, errors.config(("'%s' must be a string, got %s"):format(k, type(req[k])))
+      end
+    end
+    local messages = {}
+    if req.system then messages[#messages + 1] = { role = "system", content = req.system } end
+    if req.prompt then messages[#messages + 1] = { role = "user", content = req.prompt } end
+    body.messages = messages
+  end
+  local fallbacks = req.fallbacks or defaults.fallbacks
+  if fallbacks ~= nil then
+    if type(fallbacks) ~= "table" then
+      return nil, errors.config("'fallbacks' must be an array of model ids")
+    end
+    local models = { body.model }
+    for i, m in ipairs(fallbacks) do
+      if type(m) ~= "string" then
+        return nil, errors.config(("fallbacks[%d] must be a model id string"):format(i))
+      end
+      models[#models + 1] = m
+    end
+    body.models = models
+  end
+  if defaults.provider ~= nil and type(req.provider) ~= "userdata" then
+    local merged = shallow_copy(defaults.provider)
+    if type(req.provider) == "table" then
+      for k, v in pairs(req.provider) do merged[k] = v end
+    end
+    body.provider = merged
+  end
+  if streaming then body.stream = true else body.stream = nil end
+  return body
+end
+
+-- The body as JSON text, or nil and a config error naming the bad field.
+function M.encode(body)
+  local ok, text = pcall(json.encode, body, "request")
+  if not ok then return nil, errors.config(text) end
+  return text
+end
+
+return M
