@@ -52,10 +52,24 @@ $(FAKESERVER): spec/support/fakeserver.c
 	@mkdir -p build
 	$(CC) -std=c99 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $<
 
+# The parser's own tests include sse.c (to inject allocation failures).
+C_TEST_FLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pedantic -Wshadow \
+                -Wmissing-prototypes -Icsrc
+
 $(SSE_TEST): spec/c/sse_test.c csrc/sse.c csrc/sse.h
 	@mkdir -p build
-	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Werror -Icsrc \
-	  $(SANITIZE) -o $@ spec/c/sse_test.c csrc/sse.c
+	$(CC) $(C_TEST_FLAGS) -O1 -g $(SANITIZE) -o $@ spec/c/sse_test.c
+
+test-c: $(SSE_TEST)
+	$(SSE_TEST)
+
+# Coverage-guided fuzzing of the SSE parser (clang's libFuzzer), bounded.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p build
+	clang $(C_TEST_FLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -o build/sse_fuzz csrc/sse.c spec/c/sse_fuzz.c
+	build/sse_fuzz -max_total_time=$(FUZZ_SECONDS)
 
 deps:
 	@bash .ci/deps $(LUA_VERSION)

@@ -53,12 +53,15 @@ typedef struct sse_parser {
   int after_cr;          /* last byte was CR: a following LF belongs to it */
   int at_start;          /* nothing seen yet: a BOM may follow */
   int bom_seen;          /* bytes of a possible BOM matched so far */
-  int has_data;          /* a data: field was seen for this event */
   sse_event_fn on_event;
   sse_comment_fn on_comment;
   void *ud;
 } sse_parser;
 
+/* max_event 0 selects the default, 8 MiB (there is no "unlimited").
+** on_event may be NULL too (events are then dropped).  The sse_event
+** fields are NUL-terminated and valid only during the callback, which
+** must not feed or free the same parser. */
 void sse_init(sse_parser *p, size_t max_event, sse_event_fn on_event,
               sse_comment_fn on_comment, void *ud);
 /* Feed n bytes; returns SSE_OK or the (sticky) error. */
