@@ -40,6 +40,7 @@ int or_sse_parse (lua_State *L) {
   const char *s = luaL_checklstring(L, 1, &len);
   size_t max = (size_t)luaL_optinteger(L, 2, 1 << 20);
   size_t piece = (size_t)luaL_optinteger(L, 3, 0);
+  lua_Integer first = luaL_optinteger(L, 4, -1);
   collect c;
   sse_parser *p;
   int rc = SSE_OK;
@@ -53,7 +54,11 @@ int or_sse_parse (lua_State *L) {
   sse_init(p, max, collect_event, collect_comment, &c);
   lua_newtable(L);                         /* events */
   if (piece == 0) piece = len > 0 ? len : 1;
-  do {
+  if (first >= 0 && (size_t)first <= len) {
+    rc = sse_feed(p, s, (size_t)first);
+    off = (size_t)first;
+  }
+  if (rc == SSE_OK) do {
     size_t n = len - off < piece ? len - off : piece;
     rc = sse_feed(p, s + off, n);
     off += n;

@@ -101,6 +101,7 @@ int or_transfer_new (lua_State *L) {
   r.connect_ms = optmillis(L, 1, "connect_timeout");
   r.timeout_ms = optmillis(L, 1, "timeout");
   r.idle_ms = optmillis(L, 1, "idle_timeout");
+  r.first_token_ms = optmillis(L, 1, "first_token_timeout");
   r.max_event = optsize(L, 1, "max_event", OR_DEFAULT_MAX_EVENT);
   r.max_body = optsize(L, 1, "max_body", OR_DEFAULT_MAX_BODY);
   r.proxy = optstring(L, 1, "proxy", NULL);

@@ -167,6 +167,33 @@ static size_t on_header (char *s, size_t size, size_t n, void *ud) {
   return size * n;
 }
 
+/*
+** Does this chunk carry generated output: a non-empty "content" or
+** "reasoning" string, or "tool_calls"?  A cheap scan of the raw JSON (no
+** decoding in C); it only arms first_token_timeout, so a rare false
+** positive costs nothing but an early disarm.
+*/
+static int has_output (const char *s, size_t n) {
+  static const char *const keys[] = { "\"content\"", "\"reasoning\"", "\"tool_calls\"" };
+  size_t k;
+  for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+    size_t kl = strlen(keys[k]);
+    const char *p = s, *end = s + n;
+    while (p + kl <= end) {
+      const char *q = (const char *)memchr(p, '"', (size_t)(end - p));
+      if (q == NULL || q + kl > end) break;
+      if (memcmp(q, keys[k], kl) == 0) {
+        const char *v = q + kl;
+        while (v < end && (*v == ' ' || *v == ':' || *v == '\t')) v++;
+        if (v < end && *v == '[' && k == 2) return 1;
+        if (v + 1 < end && *v == '"' && v[1] != '"') return 1;
+      }
+      p = q + 1;
+    }
+  }
+  return 0;
+}
+
 static int on_sse_event (void *ud, const sse_event *ev) {
   or_xfer *x = (or_xfer *)ud;
   int typed = !(ev->type_len == 7 && memcmp(ev->type, "message", 7) == 0);
@@ -188,6 +215,10 @@ static int on_sse_event (void *ud, const sse_event *ev) {
   else if (evq_push(&x->events, 0, ev->data, ev->data_len) != 0)
     goto nomem;
   x->queued_bytes += ev->type_len + ev->data_len;
+  if (!x->got_token && has_output(ev->data, ev->data_len)) {
+    x->got_token = 1;
+    x->t_first_token = or_now();
+  }
   return 0;
 nomem:
   xfer_fail(x, ERRC_protocol, "out of memory while queueing an event");
@@ -248,6 +279,7 @@ int or_xfer_start (or_xfer *x, or_multi *m, const or_request *r) {
   x->streaming = r->streaming;
   x->timeout_ms = r->timeout_ms;
   x->idle_ms = r->idle_ms;
+  x->first_token_ms = r->first_token_ms;
   x->max_body = r->max_body;
   evq_init(&x->events);
   sse_init(&x->sse, r->max_event, on_sse_event, on_sse_comment, x);
@@ -362,25 +394,43 @@ void or_multi_wakeup (or_multi *m) {
   curl_multi_wakeup(m->handle);
 }
 
-/* When the transfer's own timer runs out (HUGE_VAL: none). */
-static double xfer_deadline (const or_xfer *x) {
-  if (!x->streaming || x->paused) return HUGE_VAL;
-  if (!x->headers_done)
-    return x->timeout_ms > 0 ? x->t_start + x->timeout_ms / 1000.0 : HUGE_VAL;
-  return x->idle_ms > 0 ? x->t_last_byte + x->idle_ms / 1000.0 : HUGE_VAL;
+/* Which of a stream's own timers runs out first, and when. */
+typedef enum { TIMER_NONE, TIMER_HEADERS, TIMER_IDLE, TIMER_FIRST_TOKEN } xfer_timer;
+
+static xfer_timer xfer_deadline (const or_xfer *x, double *when) {
+  xfer_timer which = TIMER_NONE;
+  *when = HUGE_VAL;
+  if (!x->streaming || x->paused) return TIMER_NONE;
+  if (!x->headers_done) {
+    if (x->timeout_ms > 0) { *when = x->t_start + x->timeout_ms / 1000.0; which = TIMER_HEADERS; }
+  }
+  else if (x->idle_ms > 0) {
+    *when = x->t_last_byte + x->idle_ms / 1000.0; which = TIMER_IDLE;
+  }
+  if (x->first_token_ms > 0 && !x->got_token && !x->saw_done &&
+      (!x->headers_done || x->sse_mode)) {
+    double t = x->t_start + x->first_token_ms / 1000.0;
+    if (t < *when) { *when = t; which = TIMER_FIRST_TOKEN; }
+  }
+  return which;
 }
 
 static void expire_timers (or_multi *m, double now) {
   or_xfer *x = m->active, *next;
   for (; x != NULL; x = next) {
+    double when;
+    xfer_timer which = xfer_deadline(x, &when);
     next = x->next;
-    if (xfer_deadline(x) > now) continue;
-    if (!x->headers_done)
+    if (which == TIMER_NONE || when > now) continue;
+    if (which == TIMER_HEADERS)
       xfer_fail(x, ERRC_timeout, "no response headers within %g s (timeout)",
                 x->timeout_ms / 1000.0);
-    else
+    else if (which == TIMER_IDLE)
       xfer_fail(x, ERRC_timeout, "the stream was idle for %g s (idle_timeout)",
                 x->idle_ms / 1000.0);
+    else
+      xfer_fail(x, ERRC_timeout, "no content within %g s of sending (first_token_timeout)",
+                x->first_token_ms / 1000.0);
     xfer_settle(x, CURLE_OK);
   }
 }
@@ -389,7 +439,8 @@ static double next_deadline (const or_multi *m) {
   double d = HUGE_VAL;
   const or_xfer *x;
   for (x = m->active; x != NULL; x = x->next) {
-    double t = xfer_deadline(x);
+    double t;
+    xfer_deadline(x, &t);
     if (t < d) d = t;
   }
   return d;

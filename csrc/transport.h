@@ -30,6 +30,7 @@ typedef struct or_request {
   long connect_ms;                 /* 0: libcurl's default */
   long timeout_ms;                 /* whole request; streams: until headers */
   long idle_ms;                    /* streams: max silence after headers */
+  long first_token_ms;             /* streams: until the first content delta */
   size_t max_event;                /* SSE event size bound */
   size_t max_body;                 /* non-SSE body size bound */
   const char *proxy, *ca_file, *user_agent;
@@ -43,7 +44,7 @@ typedef struct or_xfer {
   char errbuf[CURL_ERROR_SIZE];
   /* settings */
   int streaming;
-  long timeout_ms, idle_ms;
+  long timeout_ms, idle_ms, first_token_ms;
   size_t max_body;
   /* progress */
   int active;                      /* added to the multi and not finished */
@@ -58,6 +59,8 @@ typedef struct or_xfer {
   evq events;
   size_t queued_bytes;
   int saw_done;                    /* data: [DONE] arrived */
+  int got_token;                   /* an event carried content/reasoning/tool calls */
+  double t_first_token;
   size_t body_bytes;               /* response body bytes received */
   size_t comments;                 /* SSE comment lines (keep-alives) */
   or_buf body;                     /* the body when not parsed as SSE */

@@ -175,8 +175,9 @@ function Client:_post(path, req, streaming)
   if not text then return nil, err end
   local timeout = req.timeout or self.timeout
   local idle = req.idle_timeout or self.idle_timeout
-  for name, v in pairs { timeout = timeout, idle_timeout = idle } do
-    if type(v) ~= "number" or not (v > 0) then
+  local first = req.first_token_timeout or self.first_token_timeout
+  for name, v in pairs { timeout = timeout, idle_timeout = idle, first_token_timeout = first or 1 } do
+    if type(v) ~= "number" or not (v > 0 and v < math.huge) then
       return nil, errors.config(("%s must be a number of seconds > 0, got %s"):format(name, tostring(v)))
     end
   end
@@ -184,6 +185,7 @@ function Client:_post(path, req, streaming)
     url = self.base_url .. path, method = "POST", body = text, stream = streaming,
     headers = self:_request_headers(key, streaming), user_agent = USER_AGENT,
     connect_timeout = self.connect_timeout, timeout = timeout, idle_timeout = idle,
+    first_token_timeout = streaming and first or nil,
     max_event = self.max_event, proxy = self.proxy, ca_file = self.ca_file,
   }
 end

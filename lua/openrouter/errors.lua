@@ -51,6 +51,7 @@ end
 function M.new(fields, secret)
   local e = setmetatable(fields, Error)
   if e.retryable == nil then e.retryable = false end
+  if e.partial == nil then e.partial = false end
   if e.hint == nil then e.hint = HINTS[e.kind] end
   if type(secret) == "string" and #secret >= 4 then scrub(e, secret, {}) end
   return e

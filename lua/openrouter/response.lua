@@ -17,7 +17,7 @@ function M.transport_error(x, secret, partial)
   if not kind then return nil end
   if partial then retryable = false end
   return errors.new({ kind = kind, message = message, retryable = retryable,
-                      partial = partial or nil }, secret)
+                      partial = partial and true or false }, secret)
 end
 
 local function decode(body)

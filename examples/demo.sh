@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# examples/demo.sh LUA BUILD_DIR -- `make demo`: stream a chat through the
+# module.  With OPENROUTER_API_KEY set it asks the real API; otherwise it
+# starts the bundled fake server on a free loopback port and asks it.
+set -euo pipefail
+lua=${1:-lua5.4}
+build=${2:-build/5.4}
+cd "$(dirname "$0")/.."
+export LUA_PATH="./lua/?.lua;./lua/?/init.lua;;"
+export LUA_CPATH="./$build/?.so;;"
+if [ -n "${OPENROUTER_API_KEY:-}" ]; then
+  echo "== streaming from ${OPENROUTER_BASE_URL:-https://openrouter.ai/api/v1} (OPENROUTER_API_KEY is set)"
+  exec "$lua" examples/chat.lua "${OPENROUTER_MODEL:-openai/gpt-4o-mini}"
+fi
+dir=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+build/fakeserver --port-file "$dir/port" --lifetime 60 --idle 30 >/dev/null &
+pid=$!
+for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
+[ -s "$dir/port" ] || { echo "the fake server did not start" >&2; exit 1; }
+export OPENROUTER_BASE_URL="http://127.0.0.1:$(cat "$dir/port")/api/v1"
+export OPENROUTER_API_KEY="sk-or-v1-demo-not-a-real-key"
+echo "== no OPENROUTER_API_KEY: streaming from the bundled fake server at $OPENROUTER_BASE_URL"
+"$lua" examples/chat.lua fake/slow-150 "Say hello"

@@ -1,0 +1,51 @@
+rockspec_format = "3.0"
+package = "openrouter"
+version = "scm-1"
+source = {
+   url = "git+file:///dev/null",   -- installed from a checkout: luarocks make rockspec/openrouter-scm-1.rockspec
+}
+description = {
+   summary = "OpenRouter client for Lua: streaming chat on a libcurl C core",
+   detailed = [[
+      One API key, hundreds of models.  Streams are iterators that cooperate
+      with coroutines; every failure is an error object with a kind and a hint.
+   ]],
+   license = "MIT",
+}
+dependencies = {
+   "lua >= 5.1, < 5.5",
+   "lua-cjson",
+}
+-- Only the library: on Debian/Ubuntu curl.h lives under the multiarch
+-- include directory, which a `header = "curl/curl.h"` check cannot find,
+-- while the compiler finds it by itself.
+external_dependencies = {
+   CURL = { library = "curl" },
+}
+build = {
+   type = "builtin",
+   modules = {
+      ["openrouter.core"] = {
+         sources = {
+            "csrc/sse.c", "csrc/evq.c", "csrc/errclass.c", "csrc/transport.c",
+            "csrc/or_core.c", "csrc/or_transfer.c", "csrc/or_ssetest.c",
+         },
+         defines = { "_POSIX_C_SOURCE=200809L" },
+         libraries = { "curl" },
+         incdirs = { "$(CURL_INCDIR)" },
+         libdirs = { "$(CURL_LIBDIR)" },
+      },
+      ["openrouter"] = "lua/openrouter/init.lua",
+      ["openrouter.client"] = "lua/openrouter/client.lua",
+      ["openrouter.errors"] = "lua/openrouter/errors.lua",
+      ["openrouter.json"] = "lua/openrouter/json.lua",
+      ["openrouter.loop"] = "lua/openrouter/loop.lua",
+      ["openrouter.request"] = "lua/openrouter/request.lua",
+      ["openrouter.response"] = "lua/openrouter/response.lua",
+      ["openrouter.stream"] = "lua/openrouter/stream.lua",
+      ["openrouter.suggest"] = "lua/openrouter/suggest.lua",
+   },
+   copy_directories = { "examples" },
+}
+test_dependencies = { "busted" }
+test = { type = "busted" }

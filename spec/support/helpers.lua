@@ -1,0 +1,39 @@
+-- Shared by the integration specs: a client on the fake server, and a
+-- bounded wait for something the server reports.
+
+local core = require "openrouter.core"
+local fake = require "spec.support.fake"
+local openrouter = require "openrouter"
+
+local M = {}
+
+-- Obviously fake, and long enough that a leak of any part of it shows.
+M.KEY = "sk-or-v1-fakekey0123456789abcdef0123456789abcdef0123456789abcdefTEST"
+
+function M.client(opts)
+  local base = fake.start()
+  local o = { api_key = M.KEY, base_url = base, model = "openai/gpt-4o" }
+  for k, v in pairs(opts or {}) do o[k] = v end
+  return openrouter.new(o)
+end
+
+-- Poll pred() until it is true or `seconds` pass; returns its last value.
+function M.eventually(pred, seconds)
+  local stop = core.now() + (seconds or 5)
+  local v = pred()
+  while not v and core.now() < stop do
+    core.drive(0.02)
+    v = pred()
+  end
+  return v
+end
+
+-- Sleep without busy-waiting.
+function M.sleep(seconds)
+  local stop = core.now() + seconds
+  while core.now() < stop do core.drive(math.max(0, stop - core.now())) end
+end
+
+M.TEXT = "Hello, world from fake OpenRouter!"
+
+return M
