@@ -34,11 +34,13 @@ INST_LUADIR ?= $(PREFIX)/share/lua/$(LUA_ABI)
 BUILD       := build/$(LUA_VERSION)$(BUILD_SUFFIX)
 CORE        := $(BUILD)/openrouter/core.so
 CORE_SRC    := csrc/sse.c csrc/evq.c csrc/errclass.c csrc/transport.c \
-               csrc/or_core.c csrc/or_transfer.c csrc/or_ssetest.c
+               csrc/or_core.c csrc/or_transfer.c csrc/or_ssetest.c csrc/or_classify.c
 CORE_HDR    := $(wildcard csrc/*.h)
 LUA_SRC     := $(wildcard lua/openrouter/*.lua)
 FAKESERVER  := build/fakeserver
 SSE_TEST    := build/sse_test
+ERRC_TEST   := build/errclass_test
+C_TESTS     := $(SSE_TEST) $(ERRC_TEST)
 
 .PHONY: all test test-all test-c demo asan valgrind bench fuzz install clean deps check-exports
 
@@ -60,8 +62,13 @@ $(SSE_TEST): spec/c/sse_test.c csrc/sse.c csrc/sse.h
 	@mkdir -p build
 	$(CC) $(C_TEST_FLAGS) -O1 -g $(SANITIZE) -o $@ spec/c/sse_test.c
 
-test-c: $(SSE_TEST)
-	$(SSE_TEST)
+$(ERRC_TEST): spec/c/errclass_test.c csrc/errclass.c csrc/errclass.h
+	@mkdir -p build
+	$(CC) $(C_TEST_FLAGS) $(CURL_CFLAGS) -O1 -g $(SANITIZE) -o $@ spec/c/errclass_test.c \
+	  csrc/errclass.c $(CURL_LIBS)
+
+test-c: $(C_TESTS)
+	@for t in $(C_TESTS); do $$t || exit 1; done
 
 # Coverage-guided fuzzing of the SSE parser (clang's libFuzzer), bounded.
 FUZZ_SECONDS ?= 60
@@ -76,7 +83,7 @@ deps:
 
 # The whole suite for one Lua: the C unit tests, then busted; the last line
 # is the total "N passed, N failed".
-test: deps $(CORE) $(FAKESERVER) $(SSE_TEST)
+test: deps $(CORE) $(FAKESERVER) $(C_TESTS)
 	@bash spec/support/run-tests $(LUA_VERSION) $(CORE)
 
 test-all: deps
@@ -90,7 +97,7 @@ asan:
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" OR_RUNNER=asan test
 
-valgrind: $(CORE) $(FAKESERVER) $(SSE_TEST)
+valgrind: $(CORE) $(FAKESERVER) $(C_TESTS)
 	@OR_RUNNER=valgrind bash spec/support/run-tests $(LUA_VERSION) $(CORE)
 
 check-exports: $(CORE)

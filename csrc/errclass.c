@@ -2,6 +2,8 @@
 ** errclass.c -- see errclass.h.  The tables follow the "kind" table of the
 ** public API (API.md, Errors) and OPENROUTER.md section 7.2.
 */
+#include <string.h>
+
 #include "errclass.h"
 
 static const char *const kind_names[] = {
@@ -69,3 +71,107 @@ errc_kind errc_for_curl (CURLcode rc, int got_body) {
       return ERRC_network;
   }
 }
+
+/* {==================================================================
+** Classifying an error body
+** =================================================================== */
+
+void errc_input_init (errc_input *in) {
+  memset(in, 0, sizeof *in);
+  in->avail_retryable = -1;
+  in->avail_retry_after = in->retry_after = in->retry_after_ms = -1;
+  in->reset_ms = in->now_ms = -1;
+}
+
+typedef struct name_kind { const char *name; errc_kind kind; } name_kind;
+
+/*
+** error.availability.code (OPENROUTER.md 7.1): these decide the kind
+** whatever the status, since unknown models now come back as 400.
+*/
+static const name_kind availability_kinds[] = {
+  {"model_not_found", ERRC_not_found}, {"no_endpoints", ERRC_not_found},
+  {"model_deprecated", ERRC_not_found}, {"model_unavailable_upstream", ERRC_not_found},
+  {"privacy_restricted", ERRC_not_found}, {"constraint_filtered", ERRC_not_found},
+  {"free_variant_ended", ERRC_not_found}, {"region_restricted", ERRC_not_found},
+  {"wrong_endpoint", ERRC_bad_request}, {"capacity_exhausted", ERRC_rate_limited},
+  {"temporarily_unavailable", ERRC_unavailable},
+  {NULL, ERRC_server}
+};
+
+/*
+** String codes and error_type values (OpenAPI ApiErrorType and the string
+** codes seen in streams): used when no HTTP status says more.
+*/
+static const name_kind type_kinds[] = {
+  {"invalid_request", ERRC_bad_request}, {"invalid_request_error", ERRC_bad_request},
+  {"invalid_prompt", ERRC_bad_request}, {"context_length_exceeded", ERRC_bad_request},
+  {"invalid_image", ERRC_bad_request}, {"payload_too_large", ERRC_bad_request},
+  {"unprocessable", ERRC_bad_request}, {"content_policy_violation", ERRC_moderation},
+  {"refusal", ERRC_moderation}, {"moderation", ERRC_moderation},
+  {"authentication", ERRC_auth}, {"authentication_error", ERRC_auth},
+  {"payment_required", ERRC_credits}, {"insufficient_quota", ERRC_credits},
+  {"permission_denied", ERRC_moderation}, {"not_found", ERRC_not_found},
+  {"rate_limit_exceeded", ERRC_rate_limited}, {"rate_limited", ERRC_rate_limited},
+  {"timeout", ERRC_timeout}, {"provider_unavailable", ERRC_provider},
+  {"provider_error", ERRC_provider}, {"provider_overloaded", ERRC_unavailable},
+  {"overloaded", ERRC_overloaded}, {"overloaded_error", ERRC_overloaded},
+  {"server", ERRC_server}, {"server_error", ERRC_server}, {"unmapped", ERRC_server},
+  {NULL, ERRC_server}
+};
+
+static int lookup (const name_kind *t, const char *name, errc_kind *kind) {
+  if (name == NULL) return 0;
+  for (; t->name != NULL; t++)
+    if (strcmp(t->name, name) == 0) { *kind = t->kind; return 1; }
+  return 0;
+}
+
+static int contains (const char *s, const char *needle) {
+  return s != NULL && strstr(s, needle) != NULL;
+}
+
+/*
+** A free-model daily cap resets hours away: retrying is pointless.  The
+** server says so in the message ("free-models-per-day") or, undocumented,
+** in metadata.limit_source.
+*/
+static int is_daily_cap (const errc_input *in) {
+  return contains(in->message, "per-day") || contains(in->message, "per day") ||
+         contains(in->limit_source, "daily");
+}
+
+/* Seconds the server asked us to wait, best source first; -1 if none. */
+static double server_wait (const errc_input *in) {
+  if (in->retry_after_ms >= 0) return in->retry_after_ms / 1000.0;
+  if (in->retry_after >= 0) return in->retry_after;
+  if (in->avail_retry_after >= 0) return in->avail_retry_after;
+  if (in->reset_ms > 0 && in->now_ms > 0) {
+    double s = (in->reset_ms - in->now_ms) / 1000.0;
+    return s > 0 ? s : 0;
+  }
+  return -1;
+}
+
+void errc_classify (const errc_input *in, errc_result *out) {
+  errc_kind k;
+  /* availability decides whatever the status; then the status; then, for
+  ** in-band errors (status 200), the code as a status or a type name */
+  if (!lookup(availability_kinds, in->availability, &k)) {
+    if (in->status >= 400)
+      k = errc_for_status(in->status);
+    else if (in->has_code && in->code >= 400)
+      k = errc_for_status(in->code);
+    else if (!lookup(type_kinds, in->error_type, &k) && !lookup(type_kinds, in->code_str, &k))
+      k = ERRC_server;
+  }
+  out->kind = k;
+  out->retryable = errc_retryable(k);
+  if (in->avail_retryable >= 0) out->retryable = in->avail_retryable;
+  out->retry_after = server_wait(in);
+  out->daily_cap = k == ERRC_rate_limited && is_daily_cap(in);
+  if (out->daily_cap) out->retryable = 0;
+  if (in->partial) out->retryable = 0;       /* chunks were delivered: never replayed */
+}
+
+/* }================================================================== */

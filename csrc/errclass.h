@@ -39,6 +39,40 @@ typedef enum {
 
 const char *errc_name(errc_kind k);
 int         errc_retryable(errc_kind k);
+/*
+** Everything known about one failed response, already extracted from the
+** JSON body by the caller (strings NULL and numbers negative when absent).
+*/
+typedef struct errc_input {
+  long status;                   /* HTTP status (200 for in-band errors) */
+  int has_code; long code;       /* error.code when it is a number */
+  const char *code_str;          /* error.code when it is a string */
+  const char *error_type;        /* error.metadata.error_type / error.error_type */
+  const char *availability;      /* error.availability.code */
+  int avail_retryable;           /* error.availability.retryable: -1 absent, 0, 1 */
+  double avail_retry_after;      /* error.availability.retry_after, seconds */
+  double retry_after;            /* Retry-After header, seconds */
+  double retry_after_ms;         /* retry-after-ms header */
+  double reset_ms;               /* X-RateLimit-Reset, epoch milliseconds */
+  double now_ms;                 /* the caller's clock, epoch milliseconds */
+  const char *message;           /* error.message */
+  const char *limit_source;      /* error.metadata.limit_source */
+  int partial;                   /* chunks already reached the caller */
+} errc_input;
+
+typedef struct errc_result {
+  errc_kind kind;
+  int retryable;
+  double retry_after;            /* seconds to wait, or -1 */
+  int daily_cap;                 /* a free-tier daily cap: waiting is pointless */
+} errc_result;
+
+/* Longest server-requested wait that is still worth retrying after. */
+#define ERRC_MAX_RETRY_WAIT 60.0
+
+void errc_input_init(errc_input *in);
+void errc_classify(const errc_input *in, errc_result *out);
+
 /* Kind for a non-2xx HTTP status. */
 errc_kind   errc_for_status(long status);
 /* Kind for a failed libcurl transfer; got_body says whether any response

@@ -66,6 +66,7 @@ static const luaL_Reg core_funcs[] = {
 static const luaL_Reg plain_funcs[] = {
   {"now", core_now},
   {"classify_status", core_classify_status},
+  {"classify", or_classify},
   {"_sse_parse", or_sse_parse},
   {NULL, NULL}
 };

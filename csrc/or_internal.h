@@ -47,6 +47,7 @@ or_multi *or_checkmulti(lua_State *L, int idx);
 void or_transfer_open(lua_State *L);
 int  or_transfer_new(lua_State *L);     /* core.request(opts), multi as upvalue 1 */
 int  or_sse_parse(lua_State *L);        /* core._sse_parse, for the specs */
+int  or_classify(lua_State *L);         /* core.classify(fields) */
 
 #pragma GCC visibility pop
 

@@ -212,13 +212,15 @@ static void setnum (lua_State *L, const char *k, double v) {
 /* x:info() -> timings (seconds since start; nil when not reached) and counts */
 static int xfer_info (lua_State *L) {
   or_xfer *x = checkxfer(L);
-  lua_createtable(L, 0, 6);
+  lua_createtable(L, 0, 8);
   if (x->headers_done) setnum(L, "headers", x->t_headers - x->t_start);
   if (x->body_bytes > 0) setnum(L, "first_byte", x->t_first_byte - x->t_start);
   setnum(L, "elapsed", or_now() - x->t_start);
   setnum(L, "bytes", (double)x->body_bytes);
   setnum(L, "comments", (double)x->comments);
   setnum(L, "queued", (double)x->events.count);
+  setnum(L, "events", (double)x->events_total);
+  setnum(L, "event_reads", (double)x->event_reads);
   return 1;
 }
 

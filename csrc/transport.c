@@ -215,6 +215,7 @@ static int on_sse_event (void *ud, const sse_event *ev) {
   else if (evq_push(&x->events, 0, ev->data, ev->data_len) != 0)
     goto nomem;
   x->queued_bytes += ev->type_len + ev->data_len;
+  x->events_total++;
   if (!x->got_token && has_output(ev->data, ev->data_len)) {
     x->got_token = 1;
     x->t_first_token = or_now();
@@ -242,8 +243,10 @@ static size_t on_write (char *s, size_t size, size_t n, void *ud) {
   x->body_bytes += len;
   if (x->sse_mode) {
     int rc;
+    size_t before = x->events_total;
     if (x->saw_done) return len;
     rc = sse_feed(&x->sse, s, len);
+    if (x->events_total > before) x->event_reads++;
     if (rc == SSE_OK) return len;
     if (rc == SSE_STOPPED) return x->failed ? 0 : len;
     if (rc == SSE_TOO_BIG)

@@ -63,6 +63,9 @@ typedef struct or_xfer {
   double t_first_token;
   size_t body_bytes;               /* response body bytes received */
   size_t comments;                 /* SSE comment lines (keep-alives) */
+  size_t events_total;             /* events queued over the whole stream */
+  size_t event_reads;              /* network reads that completed an event:
+                                      1 means everything came at once */
   or_buf body;                     /* the body when not parsed as SSE */
   /* outcome */
   int finished;

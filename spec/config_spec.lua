@@ -64,7 +64,7 @@ describe("openrouter.new", function()
 end)
 
 describe("request validation", function()
-  local client = openrouter.new { api_key = KEY, base_url = "http://127.0.0.1:9/api/v1" }
+  local client = openrouter.new { api_key = KEY, base_url = "http://127.0.0.1:9/api/v1", max_retries = 0 }
 
   it("returns nil, err for a request that is not a table", function()
     local res, err = client:chat("hello")

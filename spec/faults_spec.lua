@@ -83,7 +83,7 @@ describe("stream faults", function()
   end)
 
   it("first_token_timeout: keep-alive comments do not count as a first token", function()
-    local c = h.client { first_token_timeout = 0.25 }
+    local c = h.client { first_token_timeout = 0.25, max_retries = 0 }
     local s = assert(c:stream { model = "fake/keepalive-10", prompt = "x" })
     local _, err = drain(s)
     assert.equal("timeout", err.kind)

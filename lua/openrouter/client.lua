@@ -7,6 +7,7 @@ local errors = require "openrouter.errors"
 local loop = require "openrouter.loop"
 local request = require "openrouter.request"
 local response = require "openrouter.response"
+local retry = require "openrouter.retry"
 local suggest = require "openrouter.suggest"
 local Stream = require "openrouter.stream"
 
@@ -141,6 +142,8 @@ local function mask(key)
   return prefix .. "…" .. key:sub(-4)
 end
 
+Client._mask = mask
+
 function Client:__tostring()
   return ("openrouter.Client (%s, key %s)"):format(self.base_url, mask(secrets[self]))
 end
@@ -163,78 +166,118 @@ end
 
 local NO_KEY_HINT = "set OPENROUTER_API_KEY in the environment or pass api_key to openrouter.new"
 
--- Start one POST to `path` with the JSON body built from req: a transfer,
--- or nil and a config error.
-function Client:_post(path, req, streaming)
-  local key = secrets[self]
-  if not key then return nil, errors.config("no API key", NO_KEY_HINT) end
-  local body, err = request.body(self, req, streaming)
-  if not body then return nil, err end
-  local text
-  text, err = request.encode(body)
-  if not text then return nil, err end
-  local timeout = req.timeout or self.timeout
-  local idle = req.idle_timeout or self.idle_timeout
-  local first = req.first_token_timeout or self.first_token_timeout
-  for name, v in pairs { timeout = timeout, idle_timeout = idle, first_token_timeout = first or 1 } do
-    if type(v) ~= "number" or not (v > 0 and v < math.huge) then
-      return nil, errors.config(("%s must be a number of seconds > 0, got %s"):format(name, tostring(v)))
-    end
+local function positive(name, v)
+  if type(v) ~= "number" or not (v > 0 and v < math.huge) then
+    return nil, errors.config(("%s must be a number of seconds > 0, got %s"):format(name, tostring(v)))
   end
-  return core.request {
-    url = self.base_url .. path, method = "POST", body = text, stream = streaming,
-    headers = self:_request_headers(key, streaming), user_agent = USER_AGENT,
-    connect_timeout = self.connect_timeout, timeout = timeout, idle_timeout = idle,
-    first_token_timeout = streaming and first or nil,
-    max_event = self.max_event, proxy = self.proxy, ca_file = self.ca_file,
+  return v
+end
+
+-- A prepared call: everything needed to send a request, and to send it
+-- again on a retry.  Returns the call, or nil and a config error.
+--   method, path: the HTTP request; req: per-request overrides (and, for
+--   POST, the request table); streaming: an SSE answer is wanted;
+--   keyless: the endpoint is public (GET /models), a key is optional.
+function Client:_prepare(method, path, req, streaming, keyless)
+  local key = secrets[self]
+  if not key and not keyless then return nil, errors.config("no API key", NO_KEY_HINT) end
+  local text, body, err
+  if method == "POST" then
+    body, err = request.body(self, req, streaming)
+    if not body then return nil, err end
+    text, err = request.encode(body)
+    if not text then return nil, err end
+  end
+  local timeout, idle, first
+  timeout, err = positive("timeout", req.timeout or self.timeout)
+  if not timeout then return nil, err end
+  idle, err = positive("idle_timeout", req.idle_timeout or self.idle_timeout)
+  if not idle then return nil, err end
+  first = req.first_token_timeout or self.first_token_timeout
+  if first ~= nil then
+    first, err = positive("first_token_timeout", first)
+    if not first then return nil, err end
+  end
+  local retries = req.max_retries or self.max_retries
+  if type(retries) ~= "number" or retries < 0 or retries ~= math.floor(retries) then
+    return nil, errors.config("max_retries must be a whole number >= 0, got " .. tostring(retries))
+  end
+  local client = self
+  return {
+    spec = {
+      url = self.base_url .. path, method = method, body = text, stream = streaming,
+      headers = self:_request_headers(key, streaming), user_agent = USER_AGENT,
+      connect_timeout = self.connect_timeout, timeout = timeout, idle_timeout = idle,
+      first_token_timeout = streaming and first or nil,
+      max_event = self.max_event, proxy = self.proxy, ca_file = self.ca_file,
+    },
+    ctx = {
+      model = body and body.model, provider = body and body.provider,
+      suggest = function(model) return client:_closest_models(model) end,
+    },
+    secret = key,
+    retries = retries,
+    attempt = 0,
   }
+end
+
+-- Up to three known model ids close to `model` (from the last
+-- client:models() list), or nil when no list is known yet.
+function Client:_closest_models(model)
+  return self._model_ids and suggest.closest_n(model, self._model_ids, 3)
 end
 
 local function wait_finished(x)
   while not x:state() do loop.wait() end
 end
 
+-- Send a call whose answer is one JSON body, with retries.  shape(doc, x)
+-- makes the caller's value of the decoded body (or nil and what was
+-- missing: a protocol error).  -> value | nil, err
+function Client:_fetch(call, shape)
+  while true do
+    local x = core.request(call.spec)
+    wait_finished(x)
+    local doc
+    local err = response.transport_error(x, call.secret, false)
+    if not err then doc, err = response.decode(x, call.secret, call.ctx) end
+    if doc then
+      local value, serr = shape(doc, x)
+      x:close()
+      if value == nil then
+        return nil, errors.new({ kind = "protocol", status = x:status(), message = serr }, call.secret)
+      end
+      return value
+    end
+    x:close()
+    if call.on_error then call.on_error(err) end
+    local wait = retry.wait(call, err)
+    if not wait then return nil, err end
+    loop.sleep(wait)
+  end
+end
+
 -- POST /chat/completions -> response | nil, err
 function Client:chat(req)
-  local x, err = self:_post("/chat/completions", req, false)
-  if not x then return nil, err end
-  wait_finished(x)
-  local terr = response.transport_error(x, secrets[self], false)
-  if terr then x:close(); return nil, terr end
-  local res
-  res, err = response.from_body(x, secrets[self])
-  x:close()
-  return res, err
+  local call, err = self:_prepare("POST", "/chat/completions", req, false)
+  if not call then return nil, err end
+  return self:_fetch(call, response.chat)
 end
 
 -- The same with stream = true; returns once the status is known.
 function Client:stream(req)
-  local x, err = self:_post("/chat/completions", req, true)
-  if not x then return nil, err end
-  while not x:status() and not x:state() do loop.wait() end
-  local status = x:status()
-  if not status then
-    err = response.transport_error(x, secrets[self], false)
-    x:close()
-    return nil, err
+  local call, err = self:_prepare("POST", "/chat/completions", req, true)
+  if not call then return nil, err end
+  local s = Stream.new(call)
+  while true do
+    local ok
+    ok, err = s:_open()
+    if ok then return s end
+    if ok == nil then return nil, err end
+    loop.wait(s._retry_at)
   end
-  local headers = x:headers()
-  local ctype = (headers["content-type"] or ""):lower()
-  if status >= 200 and status <= 299 and not ctype:find("^application/json") then
-    return Stream.new(x, status, headers, secrets[self])
-  end
-  -- Not an event stream: an error status, or a 2xx JSON body.
-  wait_finished(x)
-  local terr = response.transport_error(x, secrets[self], false)
-  if terr then x:close(); return nil, terr end
-  local res
-  res, err = response.from_body(x, secrets[self])
-  x:close()
-  if res then
-    err = errors.new({ kind = "protocol", status = status,
-      message = "asked for a stream but the server answered with one JSON body" }, secrets[self])
-  end
-  return nil, err
 end
+
+Client.secrets = secrets   -- for the endpoint and diagnose files, not for users
 
 return Client

@@ -1,8 +1,11 @@
 -- openrouter.errors: the one error object every failure becomes.
 -- A table with a metatable, so callers branch on `err.kind` and print it
 -- with tostring(err) (Lua 5.1 cannot print a raised table by itself).
+-- The kind and retryability come from the C classifier (core.classify);
+-- this file extracts its inputs from the JSON body and writes the hints.
 
 local core = require "openrouter.core"
+local json = require "openrouter.json"
 
 local M = {}
 
@@ -12,7 +15,8 @@ Error.__index = Error
 -- One line: newlines in server messages are folded so logs stay greppable.
 function Error.__tostring(e)
   local parts = { "openrouter: ", tostring(e.kind) }
-  if e.status then parts[#parts + 1] = " (" .. tostring(e.status) .. ")" end
+  local num = e.status or (type(e.code) == "number" and e.code)
+  if num then parts[#parts + 1] = " (" .. tostring(num) .. ")" end
   parts[#parts + 1] = ": " .. tostring(e.message or "")
   if e.hint then parts[#parts + 1] = " — hint: " .. e.hint end
   return (table.concat(parts):gsub("%s*[\r\n]+%s*", " "))
@@ -20,13 +24,20 @@ end
 
 local HINTS = {
   auth = "OpenRouter keys start with sk-or-; set OPENROUTER_API_KEY or pass api_key to openrouter.new",
-  credits = "add credits at https://openrouter.ai/settings/credits or lower max_tokens",
+  credits = "add credits at https://openrouter.ai/settings/credits, or lower max_tokens",
+  moderation = "the input was flagged or blocked; rephrase it or choose another model",
   not_found = "model ids have the form author/slug, e.g. openai/gpt-4o; list them with client:models()",
-  rate_limited = "slow down or retry after retry_after seconds",
+  bad_request = "check the request fields against https://openrouter.ai/docs/api-reference/parameters",
+  rate_limited = "slow down, or retry after retry_after seconds",
+  provider = "the model's provider failed; retry, or route around it with provider = { ignore = {...} }",
+  unavailable = "no provider meets the routing: relax `provider` (order/only/ignore/quantizations/max_price) or allow_fallbacks = true",
+  overloaded = "the provider is overloaded; retry later or add fallbacks",
+  server = "OpenRouter had an internal error; retry later",
   timeout = "raise timeout / idle_timeout, or stream long requests",
   network = "check the network and base_url; is a proxy needed (HTTPS_PROXY)?",
   tls = "check the system CA certificates, or pass ca_file",
   interrupted = "the answer is incomplete; retry the request",
+  protocol = "the server did not speak OpenRouter's API; check base_url and any proxy in between",
 }
 
 -- Replace every occurrence of `secret` in the strings of v (recursively).
@@ -52,7 +63,13 @@ function M.new(fields, secret)
   local e = setmetatable(fields, Error)
   if e.retryable == nil then e.retryable = false end
   if e.partial == nil then e.partial = false end
-  if e.hint == nil then e.hint = HINTS[e.kind] end
+  if e.hint == nil then
+    -- a local timer names its option in the message: say which to raise
+    local option = e.kind == "timeout" and type(e.message) == "string"
+      and e.message:match("%((%a+_?%a*timeout)%)")
+    e.hint = option and ("raise %s, or check why the server is slow"):format(option)
+      or HINTS[e.kind]
+  end
   if type(secret) == "string" and #secret >= 4 then scrub(e, secret, {}) end
   return e
 end
@@ -65,51 +82,152 @@ function M.config(message, hint)
   return M.new { kind = "config", message = message, hint = hint }
 end
 
--- Seconds from Retry-After (delta-seconds) or retry-after-ms, or nil.
-local function retry_after(headers)
-  local ms = tonumber(headers["retry-after-ms"] or "")
-  if ms then return ms / 1000 end
-  return tonumber(headers["retry-after"] or "")
+-- JSON null (a light userdata from cjson) and anything else non-data -> nil.
+local function val(v)
+  if type(v) ~= "userdata" then return v end
 end
 
--- The first bytes of a body that is not JSON, on one line.
+local function tbl(v) if type(v) == "table" then return v end end
+
+local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,
+                 Jul = 7, Aug = 8, Sep = 9, Oct = 10, Nov = 11, Dec = 12 }
+
+-- Epoch seconds of an IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT"), or nil.
+local function http_date(s)
+  local d, mon, y, hh, mm, ss = s:match("^%a+, (%d+) (%a+) (%d+) (%d+):(%d+):(%d+) GMT$")
+  if not d or not MONTHS[mon] then return nil end
+  local t = { year = tonumber(y), month = MONTHS[mon], day = tonumber(d),
+              hour = tonumber(hh), min = tonumber(mm), sec = tonumber(ss), isdst = false }
+  -- os.time reads the table as local time: correct by the local offset
+  local now = os.time()
+  local offset = os.time(os.date("!*t", now)) - now
+  return os.time(t) - offset
+end
+
+-- Retry-After is delta-seconds or an HTTP date.
+local function retry_after_seconds(v)
+  if not v then return nil end
+  local n = tonumber(v)
+  if n then return n end
+  local at = http_date(v)
+  if at then return math.max(0, at - os.time()) end
+end
+
+-- Providers wrap their own error as metadata.raw, often a JSON *string*
+-- whose message says more than "Provider returned error".  Dig it out.
+local function raw_message(raw, depth)
+  depth = depth or 0
+  if depth > 4 then return nil end
+  if type(raw) == "string" then
+    local ok, doc = pcall(json.decode, raw)
+    if ok and type(doc) == "table" then return raw_message(doc, depth + 1) end
+    local s = raw:gsub("^%s+", ""):gsub("%s+$", "")
+    if s ~= "" and #s <= 500 then return s end
+    return nil
+  end
+  if type(raw) == "table" then
+    local inner = tbl(raw.error) or raw
+    if type(val(inner.message)) == "string" then return inner.message end
+    if type(val(inner.error)) == "string" then return inner.error end
+  end
+end
+
 local function excerpt(body)
-  local s = body:gsub("%s+", " "):sub(1, 120)
+  local s = (body or ""):gsub("%s+", " "):sub(1, 120)
   return s == "" and "(empty)" or s
 end
 
-local function nonnull(v) if v ~= nil and type(v) ~= "userdata" then return v end end
-
--- An error from the JSON envelope {"error":{code,message,metadata}} (or
--- from a proxy's page) of a non-2xx response, or of a 2xx body that
--- carried an error.  The status decides the kind; an error.code number
--- stands in when the status was 2xx.
-function M.from_body(status, headers, doc, body, secret)
-  local e = { status = status }
-  local err = type(doc) == "table" and doc.error
-  if type(err) == "table" then
-    e.code = nonnull(err.code)
-    e.message = nonnull(err.message) and tostring(err.message) or "error without a message"
-    e.metadata = nonnull(err.metadata)
-    if type(e.metadata) == "table" then
-      e.provider = nonnull(e.metadata.provider_name)
-      e.raw = nonnull(e.metadata.raw)
+-- The hint for this error: specific when the body says more than the kind.
+local function hint_for(e, ctx)
+  local msg = type(e.message) == "string" and e.message or ""
+  if e.kind == "credits" then
+    local n = msg:match("can only afford (%d+)")
+    if n then
+      return ("set max_tokens = %s (or fewer), or add credits at https://openrouter.ai/settings/credits"):format(n)
     end
-    e.generation_id = nonnull(doc.id)
+  elseif e.kind == "rate_limited" and e.daily_cap then
+    local when = e.retry_after and (" (in about %.1f h)"):format(e.retry_after / 3600) or ""
+    return "the daily cap of free-model requests is used up; it resets at 00:00 UTC" .. when ..
+      "; buying 10 credits raises it to 1000 requests a day"
+  elseif e.kind == "rate_limited" and e.retry_after then
+    return ("retry after %g s"):format(e.retry_after)
+  elseif e.kind == "moderation" and type(e.metadata) == "table" and type(e.metadata.reasons) == "table" then
+    local reasons = {}
+    for _, r in ipairs(e.metadata.reasons) do reasons[#reasons + 1] = tostring(r) end
+    local flagged = type(val(e.metadata.flagged_input)) == "string"
+      and (" in %q"):format(e.metadata.flagged_input) or ""
+    return ("the input was flagged (%s)%s; rephrase it or choose another model")
+      :format(table.concat(reasons, ", "), flagged)
+  elseif e.kind == "not_found" or (e.kind == "bad_request" and msg:lower():find("model")) then
+    local model = ctx and ctx.model
+    local base = HINTS.not_found
+    if model and ctx.suggest then
+      local close = ctx.suggest(model)
+      if close and #close > 0 then
+        return ("no model %q; closest: %s"):format(model, table.concat(close, ", "))
+      end
+    end
+    if e.kind == "not_found" or msg:lower():find("not a valid model") then return base end
+  elseif e.kind == "unavailable" and ctx and type(ctx.provider) == "table" then
+    local set = {}
+    for _, k in ipairs { "only", "order", "ignore", "quantizations", "max_price", "zdr",
+                         "data_collection", "require_parameters" } do
+      if ctx.provider[k] ~= nil then set[#set + 1] = "provider." .. k end
+    end
+    if ctx.provider.allow_fallbacks == false then set[#set + 1] = "provider.allow_fallbacks = false" end
+    if #set > 0 then
+      return "no provider meets the routing; relax " .. table.concat(set, ", ")
+    end
+  elseif e.kind == "provider" and e.provider then
+    return ("%s failed; retry, or route around it with provider = { ignore = { %q } }")
+      :format(e.provider, e.provider)
+  end
+  return HINTS[e.kind]
+end
+
+-- An error from a response body: the JSON envelope {"error":{…}} of a
+-- non-2xx status, a 2xx body or chunk that carried an error in band, or a
+-- proxy's page that is not JSON at all.
+--   status: the HTTP status; headers: lower-case names (or nil);
+--   doc: the decoded body (or nil); body: the raw text (for excerpts);
+--   ctx: { partial=, model=, provider=, suggest=fn(model)->ids }
+function M.from_body(status, headers, doc, body, secret, ctx)
+  ctx = ctx or {}
+  headers = headers or {}
+  local inband = status >= 200 and status <= 299
+  local e = { status = not inband and status or nil, partial = ctx.partial and true or false }
+  local err = type(doc) == "table" and tbl(doc.error)
+  local meta, avail = {}, {}
+  if err then
+    e.code = val(err.code)
+    e.message = type(val(err.message)) == "string" and err.message or "error without a message"
+    e.metadata = tbl(err.metadata)
+    meta = e.metadata or {}
+    avail = tbl(err.availability) or {}
+    e.provider = type(val(meta.provider_name)) == "string" and meta.provider_name or nil
+    e.raw = val(meta.raw)
+    local inner = e.raw ~= nil and raw_message(e.raw)
+    if inner and inner ~= e.message then
+      e.message = (e.provider and "[" .. e.provider .. "] " or "") .. inner
+    end
+    if type(val(doc.id)) == "string" then e.generation_id = doc.id end
   else
-    e.message = ("HTTP %d and the body is not JSON: %s"):format(status, excerpt(body or ""))
+    e.message = ("HTTP %d and the body is not JSON: %s"):format(status, excerpt(body))
   end
-  local effective = status
-  if (status < 400) and type(e.code) == "number" then effective = math.floor(e.code) end
-  if effective >= 400 then
-    e.kind, e.retryable = core.classify_status(effective)
-  else
-    e.kind, e.retryable = "server", true
-  end
-  if headers then
-    e.retry_after = retry_after(headers)
-    e.generation_id = e.generation_id or headers["x-generation-id"]
-  end
+  local rl = tbl(meta.headers) or {}
+  local kind, retryable, wait, daily = core.classify {
+    status = status, code = e.code, message = e.message,
+    error_type = val(meta.error_type) or val(err and err.error_type),
+    availability = val(avail.code), avail_retryable = val(avail.retryable),
+    avail_retry_after = val(avail.retry_after),
+    retry_after = retry_after_seconds(headers["retry-after"]),
+    retry_after_ms = headers["retry-after-ms"],
+    reset_ms = headers["x-ratelimit-reset"] or val(rl["X-RateLimit-Reset"]),
+    now_ms = os.time() * 1000, limit_source = val(meta.limit_source), partial = ctx.partial,
+  }
+  e.kind, e.retryable, e.retry_after, e.daily_cap = kind, retryable, wait, daily or nil
+  e.generation_id = e.generation_id or headers["x-generation-id"]
+  e.hint = hint_for(e, ctx)
   return M.new(e, secret)
 end
 

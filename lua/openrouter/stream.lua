@@ -8,26 +8,82 @@ local errors = require "openrouter.errors"
 local json = require "openrouter.json"
 local loop = require "openrouter.loop"
 local response = require "openrouter.response"
+local retry = require "openrouter.retry"
 
 local Stream = { __name = "openrouter.Stream" }
 Stream.__index = Stream
 
 local nonnull = response.nonnull
 
--- x: a transfer whose 2xx event-stream headers arrived.
-function Stream.new(x, status, headers, secret)
-  return setmetatable({
-    status = status, headers = headers,
-    _x = x, _secret = secret, _delivered = 0,
-  }, Stream)
+-- The prepared call (with the key, in its headers) is kept out of the
+-- stream's fields, so that dumping a stream never shows the key.
+local calls = setmetatable({}, { __mode = "k" })
+
+-- call: a prepared request (client.lua); the stream sends it at once and
+-- again on a retryable failure before the first chunk.
+function Stream.new(call)
+  local self = setmetatable({ _delivered = 0 }, Stream)
+  calls[self] = call
+  self._x = core.request(call.spec)
+  return self
 end
 
 -- Finish with err: the stream ends, and says why from now on.
 function Stream:_fail(err)
   self.error = err
   self._ended = true
-  self._x:close()
+  if self._x then self._x:close() end
   return nil, err
+end
+
+-- The attempt failed with err: schedule a retry if that is allowed (no
+-- chunk was delivered yet), else fail.  Returns false (wait) or nil, err.
+function Stream:_failed(err)
+  local wait = self._delivered == 0 and retry.wait(calls[self], err)
+  if not wait then return self:_fail(err) end
+  self._x:close()
+  self._x = nil
+  self.status, self.headers = nil, nil     -- the next attempt has its own
+  self._retry_at = core.now() + wait
+  return false
+end
+
+-- Move the request on until an event stream is flowing.  Never waits:
+-- true once the 2xx event-stream headers are in; false while the caller
+-- must wait (for I/O, or until _retry_at); nil, err when it failed.
+function Stream:_open()
+  if self.status then return true end
+  if self._ended then return nil, self.error end
+  if self._retry_at then
+    if core.now() < self._retry_at then return false end
+    self._retry_at = nil
+    self._x = core.request(calls[self].spec)
+  end
+  local x = self._x
+  local status = x:status()
+  local finished = x:state()
+  if not status then
+    if not finished then return false end
+    return self:_failed(response.transport_error(x, calls[self].secret, false))
+  end
+  local headers = x:headers()
+  local ctype = (headers["content-type"] or ""):lower()
+  if status >= 200 and status <= 299 and not ctype:find("^application/json") then
+    self.status, self.headers = status, headers
+    return true
+  end
+  -- Not an event stream: an error status, or a 2xx JSON body.
+  if not finished then return false end
+  local err = response.transport_error(x, calls[self].secret, false)
+  if not err then
+    local res
+    res, err = response.decode(x, calls[self].secret, calls[self].ctx)
+    if res then
+      err = errors.new({ kind = "protocol", status = status,
+        message = "asked for a stream but the server answered with one JSON body" }, calls[self].secret)
+    end
+  end
+  return self:_failed(err)
 end
 
 -- Decode one event's data into a chunk, or fail the stream.
@@ -37,14 +93,11 @@ function Stream:_chunk(data)
     local shown = #data > 80 and data:sub(1, 80) .. "…" or data
     return self:_fail(errors.new({ kind = "protocol", status = self.status,
       message = "a stream event is not a JSON object: " .. shown,
-      partial = self._delivered > 0 }, self._secret))
+      partial = self._delivered > 0 }, calls[self].secret))
   end
-  local err = response.inband_error(self.status, nil, chunk, self._secret)
-  if err then
-    err.partial = self._delivered > 0
-    if err.partial then err.retryable = false end
-    return self:_fail(err)
-  end
+  local err = response.inband_error(self.status, nil, chunk, calls[self].secret,
+                                    { partial = self._delivered > 0 })
+  if err then return self:_fail(err) end
   if self._delivered == 0 then
     self.id = nonnull(chunk.id)
     self.model = nonnull(chunk.model)
@@ -59,6 +112,8 @@ end
 function Stream:_take()
   if self._closed then return nil end
   if self._ended then return nil, self.error end
+  local open, err = self:_open()
+  if not open then return open, err end
   local x = self._x
   local data = x:pop()
   if data then return self:_chunk(data) end
@@ -68,9 +123,9 @@ function Stream:_take()
     return nil
   end
   if finished then
-    local err = response.transport_error(x, self._secret, self._delivered > 0)
-    return self:_fail(err or errors.new({ kind = "interrupted",
-      message = "the stream ended before data: [DONE]" }, self._secret))
+    return self:_failed(response.transport_error(x, calls[self].secret, self._delivered > 0)
+      or errors.new({ kind = "interrupted", partial = self._delivered > 0,
+                      message = "the stream ended before data: [DONE]" }, calls[self].secret))
   end
   return false
 end
@@ -79,24 +134,29 @@ end
 function Stream:next()
   while true do
     local chunk, err = self:_take()
-    if chunk ~= false then return chunk, err end
-    loop.wait()
+    if err then return nil, err end
+    if chunk ~= false then return chunk end
+    loop.wait(self._retry_at)
   end
 end
 
 -- Like next(), but never waits: false when nothing is ready yet.
 function Stream:poll()
   local chunk, err = self:_take()
-  if chunk ~= false then return chunk, err end
-  core.drive(0)
-  return self:_take()
+  if chunk == false then
+    core.drive(0)
+    chunk, err = self:_take()
+  end
+  if err then return nil, err end
+  return chunk
 end
 
 -- Cancel: abort the transfer now and free it.  Idempotent; returns true.
 function Stream:close()
   if not self._closed then
     self._closed = true
-    self._x:close()
+    self._retry_at = nil                  -- cancels a pending retry
+    if self._x then self._x:close() end
   end
   return true
 end
@@ -135,6 +195,12 @@ end
 -- Only the non-empty choices[1].delta.content strings.
 function Stream:text()
   return next_text, self, nil, self
+end
+
+-- Timings and counts of the current transfer (seconds since it was sent):
+-- headers, first_byte, elapsed, bytes, comments, events, event_reads.
+function Stream:info()
+  return self._x and self._x:info() or {}
 end
 
 function Stream:__tostring()

@@ -36,6 +36,33 @@ function M.closest(name, candidates)
   return best
 end
 
+-- Up to n candidates close to `name`, closest first: by edit distance of
+-- the whole id or of its slug (after "author/"), or containing the slug.
+-- Made for model ids, where "gpt4o" should find "openai/gpt-4o".
+function M.closest_n(name, candidates, n)
+  if type(name) ~= "string" or name == "" then return {} end
+  local lname = name:lower()
+  local slug = lname:match("/(.+)$") or lname
+  local limit = math.max(2, math.min(6, math.floor(#slug / 2)))
+  local scored = {}
+  for _, c in ipairs(candidates) do
+    local lc = c:lower()
+    local cslug = lc:match("/(.+)$") or lc
+    local d = math.min(distance(lname, lc, limit), distance(slug, cslug, limit))
+    if d > limit and #slug >= 3 and (cslug:find(slug, 1, true) or slug:find(cslug, 1, true)) then
+      d = limit
+    end
+    if d <= limit then scored[#scored + 1] = { c, d } end
+  end
+  table.sort(scored, function(a, b)
+    if a[2] ~= b[2] then return a[2] < b[2] end
+    return a[1] < b[1]
+  end)
+  local out = {}
+  for i = 1, math.min(n, #scored) do out[i] = scored[i][1] end
+  return out
+end
+
 -- " (did you mean X?)" or "".
 function M.hint(name, candidates)
   local c = M.closest(name, candidates)

@@ -12,7 +12,8 @@ M.KEY = "sk-or-v1-fakekey0123456789abcdef0123456789abcdef0123456789abcdefTEST"
 
 function M.client(opts)
   local base = fake.start()
-  local o = { api_key = M.KEY, base_url = base, model = "openai/gpt-4o" }
+  -- no retries unless a spec asks: retries have their own specs
+  local o = { api_key = M.KEY, base_url = base, model = "openai/gpt-4o", max_retries = 0 }
   for k, v in pairs(opts or {}) do o[k] = v end
   return openrouter.new(o)
 end

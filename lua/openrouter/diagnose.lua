@@ -1,0 +1,173 @@
+-- openrouter.diagnose: client:diagnose([opts]) answers "why is OpenRouter
+-- not working?" in one call.  Each check is {name, ok, detail, hint}; a
+-- skipped one has ok = nil and a detail saying why.  Never raises and never
+-- shows the key (only its masked form).
+
+local core = require "openrouter.core"
+local Client = require "openrouter.client"
+local suggest = require "openrouter.suggest"
+
+local Report = { __name = "openrouter.Report" }
+Report.__index = Report
+
+function Report:__tostring()
+  local lines = {}
+  local failed = 0
+  for _, c in ipairs(self.checks) do
+    local mark = c.ok == true and "[ok]  " or c.ok == false and "[FAIL]" or "[skip]"
+    if c.ok == false then failed = failed + 1 end
+    local line = ("%s %s: %s"):format(mark, c.name, c.detail or "")
+    if c.hint and c.ok == false then line = line .. "\n         hint: " .. c.hint end
+    lines[#lines + 1] = "  " .. line
+  end
+  table.insert(lines, 1, failed == 0 and "openrouter diagnose: all checks passed"
+    or ("openrouter diagnose: %d problem%s"):format(failed, failed == 1 and "" or "s"))
+  return table.concat(lines, "\n")
+end
+
+local OPTS = { model = "string", live = "boolean", timeout = "number" }
+
+-- Routing variants are not catalog entries; catalog ones (:free …) are.
+local ROUTING_SUFFIXES = { nitro = true, floor = true, exacto = true }
+
+local function strip_routing(model)
+  local base, variant = model:match("^(.-):([%w%-_]+)$")
+  if base and ROUTING_SUFFIXES[variant] then return base end
+  return model
+end
+
+local function money(v)
+  return type(v) == "number" and ("$%.4f"):format(v) or "unlimited"
+end
+
+local function check_key(self, add)
+  local key = Client.secrets[self]
+  if not key then
+    add("api key", false, "no API key",
+      "set OPENROUTER_API_KEY in the environment or pass api_key to openrouter.new")
+    return false
+  end
+  if not key:match("^sk%-or%-") then
+    add("api key", false, "the key (" .. Client._mask(key) .. ") does not look like an OpenRouter key",
+      "OpenRouter keys start with sk-or-v1-; create one at https://openrouter.ai/settings/keys")
+    return true
+  end
+  add("api key", true, "present (" .. Client._mask(key) .. ")")
+  return true
+end
+
+-- GET /models: proves DNS, TLS and connect, and gives the ids to check.
+local function check_reach(self, add, limits)
+  local models, err = self:models()
+  if not models then
+    local transport = { network = true, tls = true, timeout = true, protocol = true }
+    add("base url", false, ("%s: %s"):format(self.base_url, err.message), err.hint)
+    return nil, transport[err.kind]
+  end
+  add("base url", true, ("%s answered (%d models)"):format(self.base_url, #models))
+  return models
+end
+
+local function check_account(self, add, has_key, reached)
+  if not has_key or not reached then
+    local why = not has_key and "no API key" or "the base URL is not reachable"
+    add("key accepted", nil, "skipped: " .. why)
+    add("credits", nil, "skipped: " .. why)
+    return false
+  end
+  local data, err = self:key()
+  if not data then
+    add("key accepted", false, err.message, err.hint)
+    add("credits", nil, "skipped: the key was not accepted")
+    return false
+  end
+  add("key accepted", true, ("label %s%s"):format(tostring(data.label),
+    data.is_free_tier == true and ", free tier" or ""))
+  local left = data.limit_remaining
+  if type(left) == "number" and left <= 0 then
+    add("credits", false, ("limit %s, usage %s: nothing left"):format(money(data.limit), money(data.usage)),
+      "add credits at https://openrouter.ai/settings/credits or raise the key's limit")
+    return false
+  end
+  add("credits", true, ("usage %s, remaining %s"):format(money(data.usage), money(left)))
+  return true
+end
+
+local function check_model(add, model, models)
+  if not model then add("model", nil, "skipped: no model given (opts.model or the client's model)") return end
+  if not models then add("model", nil, "skipped: the model list could not be fetched") return end
+  local base = strip_routing(model)
+  local ids = {}
+  for _, m in ipairs(models) do
+    if m.id == base then
+      add("model", true, model .. (base ~= model and (" (listed as " .. base .. ")") or "") .. " is known")
+      return true
+    end
+    ids[#ids + 1] = m.id
+  end
+  local close = suggest.closest_n(base, ids, 3)
+  add("model", false, ("%s is not in the model list"):format(base),
+    #close > 0 and ("did you mean " .. table.concat(close, ", ") .. "?")
+      or "model ids have the form author/slug, e.g. openai/gpt-4o")
+  return false
+end
+
+local function check_live(self, add, model, opts)
+  if opts.live == false then add("live request", nil, "skipped: live = false") return end
+  if not model then add("live request", nil, "skipped: no model to ask") return end
+  local s, err = self:stream { model = model, prompt = "Reply with OK.", max_tokens = 1,
+                               max_retries = 0, timeout = opts.timeout }
+  local chunks = 0
+  if s then
+    repeat
+      local chunk, e = s:next()
+      if chunk then chunks = chunks + 1 end
+      err = e
+    until chunk == nil
+  end
+  if err then
+    add("live request", false, err.message, err.hint)
+    add("streaming", nil, "skipped: the live request failed")
+    return
+  end
+  local info = s:info()
+  add("live request", true, ("%s served by %s; first byte after %.2f s"):format(
+    tostring(s.model), tostring(s.provider), info.first_byte or info.elapsed or 0))
+  if chunks >= 2 and (info.event_reads or 0) < 2 then
+    add("streaming", false, ("all %d chunks arrived at once"):format(chunks),
+      "something between you and OpenRouter buffers the stream (a proxy?); text will only show at the end")
+  else
+    add("streaming", true, ("%d chunks in %d network reads"):format(chunks, info.event_reads or 0))
+  end
+end
+
+function Client:diagnose(opts)
+  local report = setmetatable({ ok = true, checks = {} }, Report)
+  local function add(name, ok, detail, hint)
+    report.checks[#report.checks + 1] = { name = name, ok = ok, detail = detail, hint = hint }
+    if ok == false then report.ok = false end
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    add("options", false, "diagnose(opts): opts must be a table, got " .. type(opts))
+    return report
+  end
+  opts = opts or {}
+  for k, v in pairs(opts) do
+    if OPTS[k] == nil or type(v) ~= OPTS[k] then
+      add("options", false, ("diagnose(opts): bad option %s"):format(tostring(k)),
+        "options are: model (string), live (boolean), timeout (number)")
+      return report
+    end
+  end
+  local started = core.now()
+  local has_key = check_key(self, add)
+  local models = check_reach(self, add)
+  check_account(self, add, has_key, models ~= nil)
+  local model = opts.model or self.model
+  check_model(add, model, models)
+  check_live(self, add, models and has_key and model or nil, opts)
+  report.elapsed = core.now() - started
+  return report
+end
+
+return Report

@@ -1,0 +1,1627 @@
+/*
+ * fakeserver.c -- a fake OpenRouter chat-completions server for the test
+ * suite and the benchmarks.  One C99 file, POSIX (plus Linux's ppoll,
+ * accept4 and POLLRDHUP), no dependency beyond libc.
+ *
+ *   gcc -std=c99 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+ *       -o build/fakeserver spec/support/fakeserver.c
+ *   fakeserver [--port N] [--port-file PATH] [--lifetime SECONDS] [--idle SECONDS]
+ *
+ * Listens on 127.0.0.1 only (port 0 = chosen by the kernel), prints
+ * "PORT <n>" on stdout and writes <n> to --port-file (atomically, by
+ * rename).  Exits after --lifetime seconds (default 600), after --idle
+ * seconds with no open connection and no request (default 120), and on
+ * SIGTERM/SIGINT.  Single-threaded: one ppoll() loop, non-blocking sockets,
+ * per-connection timers; nothing ever sleeps.
+ *
+ * Routes
+ *   POST <anything>/chat/completions  the fake model; the scenario is chosen
+ *                                     by the "model" of the JSON body
+ *   GET  /_stats   {"requests":N,"connections":N,"open":N,"aborted":N}
+ *   GET  /_last    the last request (not /_ ones) as JSON; 404 before any
+ *   anything else  404 {"error":{"code":404,"message":"Not found: <path>"}}
+ * No "Authorization: Bearer <token>" on a non-/_ route gives 401.
+ * A connection whose first request is a /_ one is left out of
+ * "connections" and "open", so querying the stats does not change them.
+ * "aborted" counts responses the client cut off: the peer closed or reset
+ * while a response was being sent, stalled or delayed.
+ *
+ * Streams (SSE, chunked).  R = role chunk (content ""), D = the six normal
+ * deltas "Hello" "," " world" " from" " fake" " OpenRouter!", A = a content
+ * chunk "a", S = stop chunk, U = usage chunk ("choices":[]), T = the end of
+ * the chunked body.  Every stream starts with R, like the real service.
+ *   normal, crlf, cr, drip, delay-N  R D S U [DONE] T
+ *   slow-N                           the same, N ms between events
+ *   keepalive-N                      N ": OPENROUTER PROCESSING" comments,
+ *                                    50 ms apart, then the normal stream
+ *   chunks-N                         R A*N S U [DONE] T
+ *   big-N                            R <one chunk: N bytes of 'a'> S U [DONE] T
+ *   notjson                          R "data: this is not json" S U [DONE] T
+ *   usage-legacy                     R D S U' [DONE] T (U' has a choice)
+ *   error-mid                        R "Hello" "," <error event> T
+ *   drop-N                           R A*N, then the TCP connection is closed
+ *   eof-N                            R A*N T
+ *   stall-N                          R A*N, then silence until the client leaves
+ * Non-streamed requests get the normal JSON answer, except for status-N,
+ * html-N, echo-key, stall-headers and delay-N, which apply to both.  A
+ * model outside fake/, or an unknown fake/ name, is the normal scenario; a
+ * known fake/ prefix with a bad number is a 400.  The "model" field echoes
+ * the requested model.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ limits */
+
+#define HEAD_MAX          ((size_t)64 * 1024)        /* request line + headers */
+#define BODY_MAX          ((size_t)32 * 1024 * 1024) /* request body */
+#define IN_MAX            (HEAD_MAX + BODY_MAX)      /* stop reading beyond */
+#define MAX_HEADERS       128
+#define MODEL_MAX         256                        /* model id, raw JSON */
+#define ID_MAX            64
+#define READ_CHUNK        ((size_t)16 * 1024)        /* bytes per recv() */
+#define BUF_MIN           ((size_t)256)
+#define BATCH_TARGET      ((size_t)128 * 1024)       /* SSE bytes per HTTP chunk/write */
+#define CHUNK_HDR_RESERVE ((size_t)24)               /* room for "<hex>\r\n" */
+#define WRITE_BUDGET      ((size_t)4 * 1024 * 1024)  /* per connection per loop turn */
+#define ACCEPT_BATCH      64
+#define LISTEN_BACKLOG    1024
+#define RESERVED_FDS      16                         /* listen socket, stdio, slack */
+#define MAX_CONNS_CAP     65536
+#define KEEPALIVE_GAP_MS  50
+#define DRIP_GAP_MS       1
+#define LINGER_MS         1000     /* after an error reply, drain input this long */
+#define NUM_DIGITS_MAX    10
+#define STATUS_MIN        200
+#define STATUS_MAX        599
+#define CHUNKS_MAX        100000000ull
+#define BIG_MAX           (1024ull * 1024 * 1024)
+#define DELAY_MAX_MS      3600000ull
+#define KEEPALIVE_MAX     100000ull
+#define DEFAULT_LIFETIME  600
+#define DEFAULT_IDLE      120
+#define NO_WAKE           ((int64_t)-1)
+
+static const char DEFAULT_MODEL[] = "openai/gpt-4o";
+static const char FAKE_PREFIX[] = "fake/";
+static const char CHAT_SUFFIX[] = "/chat/completions";
+static const char PROVIDER[] = "FakeProvider";
+static const char CONTINUE_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
+static const char NORMAL_TEXT[] = "Hello, world from fake OpenRouter!";
+static const char *const NORMAL_DELTAS[] = {
+  "Hello", ",", " world", " from", " fake", " OpenRouter!"
+};
+#define N_DELTAS (sizeof NORMAL_DELTAS / sizeof NORMAL_DELTAS[0])
+#define ERROR_MID_DELTAS 2
+
+#define USAGE_JSON \
+  "{\"prompt_tokens\":13,\"completion_tokens\":6,\"total_tokens\":19," \
+  "\"cost\":0.000093,\"is_byok\":false,\"prompt_tokens_details\":{\"cached_tokens\":0}," \
+  "\"completion_tokens_details\":{\"reasoning_tokens\":0}}"
+/* The choice of a chunk, split around its content string. */
+#define CHOICE_OPEN "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\""
+#define CHOICE_CLOSE_NULL \
+  "\"},\"finish_reason\":null,\"native_finish_reason\":null,\"logprobs\":null}]"
+#define CHOICE_CLOSE_STOP \
+  "\"},\"finish_reason\":\"stop\",\"native_finish_reason\":\"stop\",\"logprobs\":null}]"
+#define KEEPALIVE_COMMENT ": OPENROUTER PROCESSING"
+#define JSON_200_ERROR \
+  "{\"error\":{\"code\":502,\"message\":\"Provider returned error\"," \
+  "\"metadata\":{\"provider_name\":\"FakeProvider\",\"raw\":\"upstream exploded\"}}}"
+
+/* ------------------------------------------------------------ buffers */
+
+/* A growable byte string. */
+struct buf { char *p; size_t len, cap; };
+
+/* realloc() that exits on failure: the server has no useful way on. */
+static void *xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (!q) { fputs("fakeserver: out of memory\n", stderr); exit(1); }
+  return q;
+}
+
+/* Makes room for `extra` more bytes after b->len. */
+static void buf_reserve(struct buf *b, size_t extra) {
+  size_t cap;
+  if (b->cap - b->len >= extra) return;
+  cap = b->cap ? b->cap : BUF_MIN;
+  while (cap - b->len < extra) cap *= 2;
+  b->p = xrealloc(b->p, cap);
+  b->cap = cap;
+}
+
+/* Appends n bytes. */
+static void buf_add(struct buf *b, const void *s, size_t n) {
+  if (n == 0) return;
+  buf_reserve(b, n);
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+}
+
+/* Appends a NUL-terminated string. */
+static void buf_adds(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
+
+/* Appends printf-formatted text. */
+static void buf_printf(struct buf *b, const char *fmt, ...) {
+  va_list ap;
+  int n;
+  buf_reserve(b, BUF_MIN);
+  va_start(ap, fmt);
+  n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n >= b->cap - b->len) {
+    buf_reserve(b, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+  }
+  b->len += (size_t)n;
+}
+
+/* Drops the first n bytes. */
+static void buf_consume(struct buf *b, size_t n) {
+  if (n >= b->len) { b->len = 0; return; }
+  memmove(b->p, b->p + n, b->len - n);
+  b->len -= n;
+}
+
+/* Releases the memory; the buffer is empty and reusable after. */
+static void buf_free(struct buf *b) {
+  free(b->p);
+  b->p = NULL;
+  b->len = b->cap = 0;
+}
+
+/* Empties b, and gives back its memory if it grew past `keep` bytes. */
+static void buf_shrink(struct buf *b, size_t keep) {
+  if (b->cap > keep) buf_free(b);
+  b->len = 0;
+}
+
+/* Appends s[0..n) as the inside of a JSON string: '"' and '\' escaped,
+   control characters as \u00XX, bytes >= 0x80 passed through. */
+static void json_escape(struct buf *b, const char *s, size_t n) {
+  size_t i, run = 0;
+  char esc[8];
+  buf_reserve(b, n);
+  for (i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+    buf_add(b, s + run, i - run);
+    if (ch == '"' || ch == '\\') { esc[0] = '\\'; esc[1] = (char)ch; buf_add(b, esc, 2); }
+    else { snprintf(esc, sizeof esc, "\\u%04x", ch); buf_add(b, esc, 6); }
+    run = i + 1;
+  }
+  buf_add(b, s + run, n - run);
+}
+
+/* ------------------------------------------------------------ requests */
+
+/* A byte range inside a buffer (offsets survive reallocation). */
+struct span { size_t off, len; };
+struct header { struct span name, value; };
+
+/* A parsed request head; spans point into the bytes it was parsed from. */
+struct request {
+  struct span method, target, path;   /* path: target without the query */
+  int minor;                           /* HTTP/1.<minor> */
+  size_t head_len;
+  size_t nheaders;
+  struct header h[MAX_HEADERS];
+  int has_cl, has_te, conn_close, conn_keepalive, expect_continue, has_bearer;
+  uint64_t cl;
+  struct span bearer;                  /* the token after "Bearer " */
+};
+
+/* 1 if the span equals the lower-case string s, ignoring ASCII case. */
+static int span_ieq(const char *p, struct span sp, const char *s) {
+  return strlen(s) == sp.len && strncasecmp(p + sp.off, s, sp.len) == 0;
+}
+
+/* 1 for the space and tab of HTTP's optional whitespace. */
+static int is_ows(char ch) { return ch == ' ' || ch == '\t'; }
+
+/* Parses s[0..n) as a decimal number: digits only, at least one; values
+   above `max` give max + 1.  0 on success, -1 if not a number. */
+static int parse_dec(const char *s, size_t n, uint64_t max, uint64_t *out) {
+  uint64_t v = 0;
+  size_t i;
+  if (n == 0) return -1;
+  for (i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    if (v <= max) v = v * 10 + (uint64_t)(s[i] - '0');
+  }
+  *out = v > max ? max + 1 : v;
+  return 0;
+}
+
+/* The next line of p[*pos..n) into *line (without its CR LF); advances
+   *pos.  0 once at the end. */
+static int next_line(const char *p, size_t n, size_t *pos, struct span *line) {
+  const char *nl;
+  size_t end;
+  if (*pos >= n) return 0;
+  nl = memchr(p + *pos, '\n', n - *pos);
+  end = nl ? (size_t)(nl - p) : n;
+  line->off = *pos;
+  line->len = end - *pos;
+  if (line->len && p[end - 1] == '\r') line->len--;
+  *pos = nl ? end + 1 : n;
+  return 1;
+}
+
+/* Parses "METHOD SP target SP HTTP/1.x".  0 or an HTTP error status. */
+static int parse_request_line(const char *p, struct span l, struct request *q) {
+  const char *s = p + l.off, *sp1, *sp2, *ver;
+  size_t i, vlen;
+  sp1 = memchr(s, ' ', l.len);
+  if (!sp1) return 400;
+  sp2 = memchr(sp1 + 1, ' ', l.len - (size_t)(sp1 + 1 - s));
+  if (!sp2) return 400;
+  q->method.off = l.off;
+  q->method.len = (size_t)(sp1 - s);
+  q->target.off = l.off + (size_t)(sp1 + 1 - s);
+  q->target.len = (size_t)(sp2 - sp1 - 1);
+  ver = sp2 + 1;
+  vlen = l.len - (size_t)(ver - s);
+  if (q->method.len == 0 || q->target.len == 0 || p[q->target.off] != '/') return 400;
+  for (i = 0; i < q->method.len; i++)
+    if (s[i] < 'A' || s[i] > 'Z') return 400;
+  if (vlen != 8 || memcmp(ver, "HTTP/1.", 7) != 0 || ver[7] < '0' || ver[7] > '9') return 400;
+  q->minor = ver[7] - '0';
+  q->path = q->target;
+  for (i = 0; i < q->target.len; i++)
+    if (p[q->target.off + i] == '?') { q->path.len = i; break; }
+  return 0;
+}
+
+/* Parses one "Name: value" line into q->h.  0 or an HTTP error status. */
+static int parse_header_line(const char *p, struct span l, struct request *q) {
+  const char *s = p + l.off, *colon;
+  size_t i, vs, ve;
+  if (is_ows(s[0])) return 400;                     /* obsolete line folding */
+  colon = memchr(s, ':', l.len);
+  if (!colon || colon == s) return 400;
+  for (i = 0; s + i < colon; i++)
+    if (is_ows(s[i]) || (unsigned char)s[i] < 0x21) return 400;
+  if (q->nheaders == MAX_HEADERS) return 431;
+  vs = (size_t)(colon + 1 - s);
+  ve = l.len;
+  while (vs < ve && is_ows(s[vs])) vs++;
+  while (ve > vs && is_ows(s[ve - 1])) ve--;
+  q->h[q->nheaders].name.off = l.off;
+  q->h[q->nheaders].name.len = (size_t)(colon - s);
+  q->h[q->nheaders].value.off = l.off + vs;
+  q->h[q->nheaders].value.len = ve - vs;
+  q->nheaders++;
+  return 0;
+}
+
+/* Sets q->conn_close / conn_keepalive from a Connection header's tokens. */
+static void read_connection_tokens(const char *p, struct span v, struct request *q) {
+  size_t i = 0;
+  while (i < v.len) {
+    struct span t;
+    while (i < v.len && (is_ows(p[v.off + i]) || p[v.off + i] == ',')) i++;
+    t.off = v.off + i;
+    while (i < v.len && p[v.off + i] != ',' && !is_ows(p[v.off + i])) i++;
+    t.len = v.off + i - t.off;
+    if (span_ieq(p, t, "close")) q->conn_close = 1;
+    if (span_ieq(p, t, "keep-alive")) q->conn_keepalive = 1;
+  }
+}
+
+/* Sets q->bearer if v is "Bearer <token>" (scheme in any case). */
+static void read_authorization(const char *p, struct span v, struct request *q) {
+  static const char scheme[] = "Bearer";
+  size_t n = sizeof scheme - 1, i = n;
+  if (v.len <= n || strncasecmp(p + v.off, scheme, n) != 0 || !is_ows(p[v.off + n])) return;
+  while (i < v.len && is_ows(p[v.off + i])) i++;
+  if (i == v.len) return;
+  q->has_bearer = 1;
+  q->bearer.off = v.off + i;
+  q->bearer.len = v.len - i;
+}
+
+/* Reads the headers the server acts on.  0 or an HTTP error status. */
+static int interpret_headers(const char *p, struct request *q) {
+  size_t i;
+  for (i = 0; i < q->nheaders; i++) {
+    struct span n = q->h[i].name, v = q->h[i].value;
+    if (span_ieq(p, n, "content-length")) {
+      uint64_t cl;
+      if (parse_dec(p + v.off, v.len, BODY_MAX, &cl) != 0) return 400;
+      if (q->has_cl && q->cl != cl) return 400;
+      q->has_cl = 1;
+      q->cl = cl;
+    } else if (span_ieq(p, n, "transfer-encoding")) {
+      q->has_te = 1;
+    } else if (span_ieq(p, n, "connection")) {
+      read_connection_tokens(p, v, q);
+    } else if (span_ieq(p, n, "expect")) {
+      if (span_ieq(p, v, "100-continue")) q->expect_continue = 1;
+    } else if (span_ieq(p, n, "authorization")) {
+      read_authorization(p, v, q);
+    }
+  }
+  return 0;
+}
+
+/* Parses a complete head p[0..n) (through its blank line) into q.
+   0 or an HTTP error status (400 malformed, 431 too many headers). */
+static int parse_head(const char *p, size_t n, struct request *q) {
+  size_t pos = 0;
+  struct span line;
+  int st;
+  memset(q, 0, sizeof *q);
+  q->head_len = n;
+  if (!next_line(p, n, &pos, &line)) return 400;
+  if ((st = parse_request_line(p, line, q)) != 0) return st;
+  while (next_line(p, n, &pos, &line) && line.len > 0)
+    if ((st = parse_header_line(p, line, q)) != 0) return st;
+  return interpret_headers(p, q);
+}
+
+/* 1 if the request asks to close the connection after the response. */
+static int wants_close(const struct request *q) {
+  return q->conn_close || (q->minor == 0 && !q->conn_keepalive);
+}
+
+/* ------------------------------------------------------------ JSON body */
+
+/* The parts of a chat request body the fake model reads. */
+struct chat_params {
+  char model[MODEL_MAX + 1];   /* raw JSON string contents (still escaped) */
+  int stream;
+};
+
+/* Skips JSON whitespace in [s, e). */
+static const char *skip_ws(const char *s, const char *e) {
+  while (s < e && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) s++;
+  return s;
+}
+
+/* s at '"': returns the position after the closing quote, or NULL if the
+   string is unterminated or holds a raw control character or bad escape. */
+static const char *skip_string(const char *s, const char *e) {
+  static const char simple_escapes[] = "\"\\/bfnrt";
+  int i;
+  for (s++; s < e; s++) {
+    if (*s == '"') return s + 1;
+    if ((unsigned char)*s < 0x20) return NULL;
+    if (*s != '\\') continue;
+    if (++s >= e) return NULL;
+    if (*s == 'u') {
+      for (i = 0; i < 4; i++)
+        if (++s >= e || !strchr("0123456789abcdefABCDEF", *s) || !*s) return NULL;
+    } else if (!*s || !strchr(simple_escapes, *s)) {
+      return NULL;
+    }
+  }
+  return NULL;
+}
+
+/* Skips one JSON value at s (no deep validation of objects and arrays:
+   brackets are counted, strings skipped).  NULL if malformed. */
+static const char *skip_value(const char *s, const char *e) {
+  long depth = 0;
+  if (s >= e) return NULL;
+  if (*s == '"') return skip_string(s, e);
+  if (*s != '{' && *s != '[') {
+    const char *start = s;
+    while (s < e && (strchr("+-.eE", *s) || (*s >= '0' && *s <= '9') ||
+                     (*s >= 'a' && *s <= 'z')) && *s)
+      s++;
+    return s > start ? s : NULL;
+  }
+  while (s < e) {
+    if (*s == '"') { if (!(s = skip_string(s, e))) return NULL; continue; }
+    if (*s == '{' || *s == '[') depth++;
+    else if ((*s == '}' || *s == ']') && --depth == 0) return s + 1;
+    s++;
+  }
+  return NULL;
+}
+
+/* Records the member key = [v, ve) if it is "model" or "stream".
+   -1 if the model is not a string or too long. */
+static int take_member(const char *k, size_t klen, const char *v, const char *ve,
+                       struct chat_params *cp) {
+  size_t n = (size_t)(ve - v);
+  if (klen == 5 && memcmp(k, "model", 5) == 0) {
+    if (*v != '"' || n - 2 > MODEL_MAX) return -1;
+    memcpy(cp->model, v + 1, n - 2);
+    cp->model[n - 2] = '\0';
+  } else if (klen == 6 && memcmp(k, "stream", 6) == 0) {
+    cp->stream = n == 4 && memcmp(v, "true", 4) == 0;
+  }
+  return 0;
+}
+
+/* Reads "model" and "stream" from the top-level object of a JSON body.
+   0 on success, -1 if the body is not a JSON object. */
+static int parse_chat_body(const char *s, size_t n, struct chat_params *cp) {
+  const char *e = s + n, *k, *kend, *v;
+  cp->model[0] = '\0';
+  cp->stream = 0;
+  s = skip_ws(s, e);
+  if (s == e || *s++ != '{') return -1;
+  s = skip_ws(s, e);
+  if (s < e && *s == '}') s++;
+  else for (;;) {
+    if (s == e || *s != '"') return -1;
+    k = s;
+    if (!(s = skip_string(s, e))) return -1;
+    kend = s - 1;
+    s = skip_ws(s, e);
+    if (s == e || *s++ != ':') return -1;
+    v = s = skip_ws(s, e);
+    if (!(s = skip_value(s, e))) return -1;
+    if (take_member(k + 1, (size_t)(kend - k - 1), v, s, cp) != 0) return -1;
+    s = skip_ws(s, e);
+    if (s < e && *s == ',') { s = skip_ws(s + 1, e); continue; }
+    if (s < e && *s == '}') { s++; break; }
+    return -1;
+  }
+  if (skip_ws(s, e) != e) return -1;
+  if (cp->model[0] == '\0') memcpy(cp->model, DEFAULT_MODEL, sizeof DEFAULT_MODEL);
+  return 0;
+}
+
+/* ------------------------------------------------------------ scenarios */
+
+enum scen {
+  SC_NORMAL, SC_CHUNKS, SC_STATUS, SC_HTML, SC_DROP, SC_EOF, SC_STALL,
+  SC_STALL_HEADERS, SC_KEEPALIVE, SC_SLOW, SC_DELAY, SC_DRIP, SC_CRLF, SC_CR,
+  SC_BIG, SC_NOTJSON, SC_ERROR_MID, SC_JSON_200, SC_USAGE_LEGACY, SC_ECHO_KEY
+};
+
+struct scenario { enum scen kind; uint64_t n; };
+
+/* Names after "fake/"; `max` > 0 means "<name><number>", number <= max. */
+static const struct scenario_def { const char *name; enum scen kind; uint64_t max; } SCENARIOS[] = {
+  { "chunks-", SC_CHUNKS, CHUNKS_MAX },     { "status-", SC_STATUS, STATUS_MAX },
+  { "html-", SC_HTML, STATUS_MAX },         { "drop-", SC_DROP, CHUNKS_MAX },
+  { "eof-", SC_EOF, CHUNKS_MAX },           { "stall-", SC_STALL, CHUNKS_MAX },
+  { "keepalive-", SC_KEEPALIVE, KEEPALIVE_MAX }, { "slow-", SC_SLOW, DELAY_MAX_MS },
+  { "delay-", SC_DELAY, DELAY_MAX_MS },     { "big-", SC_BIG, BIG_MAX },
+  { "stall-headers", SC_STALL_HEADERS, 0 }, { "drip", SC_DRIP, 0 },
+  { "crlf", SC_CRLF, 0 },                   { "cr", SC_CR, 0 },
+  { "notjson", SC_NOTJSON, 0 },             { "error-mid", SC_ERROR_MID, 0 },
+  { "json-200", SC_JSON_200, 0 },           { "usage-legacy", SC_USAGE_LEGACY, 0 },
+  { "echo-key", SC_ECHO_KEY, 0 },
+};
+#define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
+
+/* 1 if an HTTP status can carry the fake error body. */
+static int status_ok(uint64_t st) {
+  return st >= STATUS_MIN && st <= STATUS_MAX && st != 204 && st != 205 && st != 304;
+}
+
+/* Picks the scenario for a model id.  0, or -1 for a known fake/ prefix
+   followed by a bad number. */
+static int parse_scenario(const char *model, struct scenario *sc) {
+  const char *name = model + sizeof FAKE_PREFIX - 1;
+  size_t i, l;
+  sc->kind = SC_NORMAL;
+  sc->n = 0;
+  if (strncmp(model, FAKE_PREFIX, sizeof FAKE_PREFIX - 1) != 0) return 0;
+  for (i = 0; i < N_SCENARIOS; i++)
+    if (SCENARIOS[i].max == 0 && strcmp(name, SCENARIOS[i].name) == 0) {
+      sc->kind = SCENARIOS[i].kind;
+      return 0;
+    }
+  for (i = 0; i < N_SCENARIOS; i++) {
+    l = strlen(SCENARIOS[i].name);
+    if (SCENARIOS[i].max == 0 || strncmp(name, SCENARIOS[i].name, l) != 0) continue;
+    if (strlen(name + l) > NUM_DIGITS_MAX ||
+        parse_dec(name + l, strlen(name + l), SCENARIOS[i].max, &sc->n) != 0 ||
+        sc->n > SCENARIOS[i].max)
+      return -1;
+    sc->kind = SCENARIOS[i].kind;
+    if ((sc->kind == SC_STATUS || sc->kind == SC_HTML) && !status_ok(sc->n)) return -1;
+    return 0;
+  }
+  return 0;
+}
+
+/* The reason phrase of an HTTP status. */
+static const char *reason_phrase(int status) {
+  static const struct { int code; const char *text; } table[] = {
+    { 100, "Continue" }, { 200, "OK" }, { 201, "Created" }, { 202, "Accepted" },
+    { 400, "Bad Request" }, { 401, "Unauthorized" }, { 402, "Payment Required" },
+    { 403, "Forbidden" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
+    { 408, "Request Timeout" }, { 409, "Conflict" }, { 410, "Gone" },
+    { 411, "Length Required" }, { 413, "Payload Too Large" },
+    { 415, "Unsupported Media Type" }, { 422, "Unprocessable Entity" },
+    { 429, "Too Many Requests" }, { 431, "Request Header Fields Too Large" },
+    { 500, "Internal Server Error" }, { 501, "Not Implemented" }, { 502, "Bad Gateway" },
+    { 503, "Service Unavailable" }, { 504, "Gateway Timeout" },
+    { 520, "Web Server Returned an Unknown Error" }, { 521, "Web Server Is Down" },
+    { 522, "Connection Timed Out" }, { 523, "Origin Is Unreachable" },
+    { 524, "A Timeout Occurred" }, { 529, "Site is overloaded" },
+  };
+  size_t i;
+  for (i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (table[i].code == status) return table[i].text;
+  return "Unknown";
+}
+
+/* ------------------------------------------------------------ connections */
+
+/* One step of a streamed response's event program. */
+enum op_kind {
+  OP_COMMENTS, OP_ROLE, OP_DELTAS, OP_REPEAT_A, OP_BIG, OP_NOTJSON, OP_ERROR_MID,
+  OP_STOP, OP_USAGE, OP_USAGE_LEGACY, OP_DONE,
+  OP_END, OP_DROP, OP_STALL        /* terminal: how the body ends */
+};
+struct op { enum op_kind kind; uint64_t count; };
+#define OPS_MAX 10
+
+/* The response in progress on a connection. */
+struct response {
+  int active;        /* started and not yet fully handed to the kernel */
+  int finished;      /* everything queued in `out`; done once it drains */
+  int stalled;       /* nothing more will be sent: wait for the client */
+  int stream;        /* driven by the event program */
+  int drop;          /* close the TCP connection once `out` drains */
+  int close_after;   /* Connection: close */
+  int linger_after;  /* an error reply: drain the input before closing */
+  int internal;      /* a /_ route: never counted as aborted */
+  int64_t wake_at;   /* NO_WAKE, or a monotonic ms time to wait for */
+  struct op ops[OPS_MAX];
+  size_t nops, op;   /* the program and the current step */
+  uint64_t sub;      /* events (or big bytes) done in the current step */
+  int big_phase;     /* OP_BIG: 0 prefix, 1 content bytes, 2 suffix */
+  const char *eol;   /* the SSE line end: "\n", "\r\n" or "\r" */
+  int64_t gap_ms;    /* slow-N: pause between events */
+  int gap_pending;   /* pause `gap_next` ms before the next event */
+  int64_t gap_next;
+  int drip, drip_ready;
+  size_t drip_pos;
+  struct buf drip_buf;  /* fake/drip: the whole SSE body, sent byte by byte */
+  struct buf obj_head;  /* `data: {"id":…,"created":…,"choices":` */
+  struct buf rep;       /* one complete content event "a", pre-formatted */
+  char id[ID_MAX];
+  long long created;
+  char model[MODEL_MAX + 1];
+};
+
+struct conn {
+  int fd;
+  int closed;         /* closed; freed at the end of the loop turn */
+  int counted;        /* included in connections/open */
+  int resume;         /* stopped on the write budget: pump again soon */
+  int lingering;      /* reply sent, write side shut: discarding input */
+  int64_t linger_until;
+  unsigned long nreq; /* requests dispatched on this connection */
+  struct buf in;
+  size_t scan_pos, line_start;  /* head-end search state */
+  int have_head, continue_sent;
+  struct request req;
+  struct buf out;
+  size_t out_off;     /* bytes of `out` already written */
+  struct response r;
+};
+
+/* The whole server state. */
+static struct server {
+  int lfd;
+  struct conn **conns;
+  size_t nconns, conns_cap, max_conns;  /* table length (closed ones until sweep) */
+  size_t live;                          /* open connections, /_ ones included */
+  struct pollfd *pfds;
+  size_t pfds_cap;
+  int64_t now, deadline, idle_ms, last_activity;
+  unsigned long long requests, connections, open, aborted, gen_counter;
+  struct buf last_head, last_body;   /* the last recorded request */
+  int have_last;
+  struct buf scratch;                /* response bodies being built */
+} S;
+
+static volatile sig_atomic_t stop_signal;
+
+/* The monotonic clock in milliseconds. */
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Closes the connection.  by_peer: the client closed or reset it, which
+   counts as an abort if a response was in progress. */
+static void close_conn(struct conn *c, int by_peer) {
+  if (c->closed) return;
+  if (by_peer && c->r.active && !c->r.internal) S.aborted++;
+  close(c->fd);
+  c->fd = -1;
+  c->closed = 1;
+  if (c->counted) S.open--;
+  S.live--;
+  S.last_activity = S.now;
+}
+
+/* Frees a connection's memory (its socket is already closed). */
+static void free_conn(struct conn *c) {
+  buf_free(&c->in);
+  buf_free(&c->out);
+  buf_free(&c->r.drip_buf);
+  buf_free(&c->r.obj_head);
+  buf_free(&c->r.rep);
+  free(c);
+}
+
+/* Clears the response state, keeping the buffers' memory for reuse. */
+static void reset_response(struct response *r) {
+  struct buf drip = r->drip_buf, head = r->obj_head, rep = r->rep;
+  memset(r, 0, sizeof *r);
+  drip.len = head.len = rep.len = 0;
+  r->drip_buf = drip;
+  r->obj_head = head;
+  r->rep = rep;
+  r->wake_at = NO_WAKE;
+  r->eol = "\n";
+}
+
+/* ------------------------------------------------------------ responses */
+
+/* Appends the status line. */
+static void add_status_line(struct conn *c, int status) {
+  buf_printf(&c->out, "HTTP/1.1 %d %s\r\n", status, reason_phrase(status));
+}
+
+/* Appends "Connection: close" if the connection ends after this response,
+   then the blank line that ends the head. */
+static void end_head(struct conn *c) {
+  if (c->r.close_after) buf_adds(&c->out, "Connection: close\r\n");
+  else if (c->req.minor == 0) buf_adds(&c->out, "Connection: keep-alive\r\n");
+  buf_adds(&c->out, "\r\n");
+}
+
+/* Queues a complete response with a Content-Length body.  extra: more
+   header lines ("Name: value\r\n" each), or NULL. */
+static void respond_fixed(struct conn *c, int status, const char *ctype, const char *extra,
+                          const char *body, size_t blen) {
+  add_status_line(c, status);
+  buf_printf(&c->out, "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, blen);
+  if (extra) buf_adds(&c->out, extra);
+  end_head(c);
+  buf_add(&c->out, body, blen);
+  c->r.active = 1;
+  c->r.finished = 1;
+}
+
+/* Queues {"error":{"code":status,"message":"<msg><detail>"}}, detail
+   JSON-escaped (may be NULL). */
+static void respond_error(struct conn *c, int status, const char *extra, const char *msg,
+                          const char *detail, size_t dlen) {
+  struct buf *b = &S.scratch;
+  b->len = 0;
+  buf_printf(b, "{\"error\":{\"code\":%d,\"message\":\"", status);
+  json_escape(b, msg, strlen(msg));
+  if (detail) json_escape(b, detail, dlen);
+  buf_adds(b, "\"}}");
+  respond_fixed(c, status, "application/json", extra, b->p, b->len);
+}
+
+/* Replies to a request that cannot be served (malformed, too large) and
+   closes the connection after it; never counted as a request. */
+static void reject(struct conn *c, int status, const char *msg) {
+  reset_response(&c->r);
+  c->r.internal = 1;
+  c->r.close_after = 1;
+  c->r.linger_after = 1;
+  c->in.len = 0;
+  respond_error(c, status, NULL, msg, NULL, 0);
+}
+
+/* Names this response's generation: id, creation time, model. */
+static void init_generation(struct response *r, const char *model) {
+  r->created = (long long)time(NULL);
+  snprintf(r->id, sizeof r->id, "gen-%lld-%llu", r->created, ++S.gen_counter);
+  snprintf(r->model, sizeof r->model, "%s", model);
+}
+
+/* The X-Generation-Id header line of this response (static storage). */
+static const char *gen_id_header(const struct response *r) {
+  static char line[ID_MAX + 32];
+  snprintf(line, sizeof line, "X-Generation-Id: %s\r\n", r->id);
+  return line;
+}
+
+/* Queues the normal non-streamed chat completion. */
+static void respond_completion(struct conn *c) {
+  struct response *r = &c->r;
+  struct buf *b = &S.scratch;
+  b->len = 0;
+  buf_printf(b, "{\"id\":\"%s\",\"provider\":\"%s\",\"model\":\"%s\","
+             "\"object\":\"chat.completion\",\"created\":%lld,"
+             "\"choices\":[{\"index\":0,\"finish_reason\":\"stop\","
+             "\"native_finish_reason\":\"stop\",\"logprobs\":null,"
+             "\"message\":{\"role\":\"assistant\",\"content\":\"%s\","
+             "\"refusal\":null,\"reasoning\":null}}],\"usage\":" USAGE_JSON "}",
+             r->id, PROVIDER, r->model, r->created, NORMAL_TEXT);
+  respond_fixed(c, 200, "application/json", gen_id_header(r), b->p, b->len);
+}
+
+/* Queues a Cloudflare-style HTML error page. */
+static void respond_html(struct conn *c, int status) {
+  struct buf *b = &S.scratch;
+  b->len = 0;
+  buf_printf(b, "<html><head><title>%d</title></head><body><h1>%d %s</h1>cloudflare"
+             "</body></html>", status, status, reason_phrase(status));
+  respond_fixed(c, status, "text/html", NULL, b->p, b->len);
+}
+
+/* Appends the SSE event terminator (a blank line) in this stream's
+   line-end style. */
+static void add_event_end(struct buf *b, const struct response *r) {
+  buf_adds(b, r->eol);
+  buf_adds(b, r->eol);
+}
+
+/* Appends a content chunk event: role assistant, the given content
+   (already JSON-safe) and finish_reason null or "stop". */
+static void add_content_chunk(struct buf *b, const struct response *r, const char *text,
+                              int stop) {
+  buf_add(b, r->obj_head.p, r->obj_head.len);
+  buf_adds(b, CHOICE_OPEN);
+  buf_adds(b, text);
+  buf_adds(b, stop ? CHOICE_CLOSE_STOP "}" : CHOICE_CLOSE_NULL "}");
+  add_event_end(b, r);
+}
+
+/* Prepares the stream's per-response constants: the chunk prefix and the
+   complete "a" event repeated by chunks-N, drop-N, eof-N and stall-N. */
+static void prepare_stream_text(struct response *r) {
+  r->obj_head.len = 0;
+  buf_printf(&r->obj_head, "data: {\"id\":\"%s\",\"provider\":\"%s\",\"model\":\"%s\","
+             "\"object\":\"chat.completion.chunk\",\"created\":%lld,\"choices\":",
+             r->id, PROVIDER, r->model, r->created);
+  r->rep.len = 0;
+  add_content_chunk(&r->rep, r, "a", 0);
+}
+
+/* Appends step `kind`, with `count` events, to the event program. */
+static void add_op(struct response *r, enum op_kind kind, uint64_t count) {
+  r->ops[r->nops].kind = kind;
+  r->ops[r->nops].count = count;
+  r->nops++;
+}
+
+/* Builds the event program of a streamed scenario (see the file comment). */
+static void set_program(struct response *r, const struct scenario *sc) {
+  r->nops = r->op = 0;
+  if (sc->kind == SC_KEEPALIVE) add_op(r, OP_COMMENTS, sc->n);
+  add_op(r, OP_ROLE, 1);
+  switch (sc->kind) {
+  case SC_DROP: case SC_EOF: case SC_STALL:
+    add_op(r, OP_REPEAT_A, sc->n);
+    add_op(r, sc->kind == SC_DROP ? OP_DROP : sc->kind == SC_EOF ? OP_END : OP_STALL, 0);
+    return;
+  case SC_ERROR_MID:
+    add_op(r, OP_DELTAS, ERROR_MID_DELTAS);
+    add_op(r, OP_ERROR_MID, 1);
+    add_op(r, OP_END, 0);
+    return;
+  case SC_CHUNKS: add_op(r, OP_REPEAT_A, sc->n); break;
+  case SC_BIG: add_op(r, OP_BIG, sc->n); break;
+  case SC_NOTJSON: add_op(r, OP_NOTJSON, 1); break;
+  default: add_op(r, OP_DELTAS, N_DELTAS); break;
+  }
+  add_op(r, OP_STOP, 1);
+  add_op(r, sc->kind == SC_USAGE_LEGACY ? OP_USAGE_LEGACY : OP_USAGE, 1);
+  add_op(r, OP_DONE, 1);
+  add_op(r, OP_END, 0);
+}
+
+/* Queues the head of a streamed response and arms its event program. */
+static void start_stream(struct conn *c, const struct scenario *sc) {
+  struct response *r = &c->r;
+  add_status_line(c, 200);
+  buf_adds(&c->out, "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                    "Transfer-Encoding: chunked\r\n");
+  buf_adds(&c->out, gen_id_header(r));
+  end_head(c);
+  r->active = 1;
+  r->stream = 1;
+  if (sc->kind == SC_CRLF) r->eol = "\r\n";
+  if (sc->kind == SC_CR) r->eol = "\r";
+  if (sc->kind == SC_SLOW) r->gap_ms = (int64_t)sc->n;
+  if (sc->kind == SC_DRIP) r->drip = 1;
+  prepare_stream_text(r);
+  set_program(r, sc);
+}
+
+/* ------------------------------------------------------------ event program */
+
+/* 1 if the step ends the program. */
+static int op_terminal(enum op_kind k) { return k == OP_END || k == OP_DROP || k == OP_STALL; }
+
+/* Moves past `k` events of the current step (to the next step when it is
+   complete), and arms the pause before the next event if there is one. */
+static void advance(struct response *r, uint64_t k) {
+  enum op_kind kind = r->ops[r->op].kind;
+  int64_t gap = kind == OP_COMMENTS ? KEEPALIVE_GAP_MS : r->gap_ms;
+  r->sub += k;
+  if (r->sub >= r->ops[r->op].count) { r->op++; r->sub = 0; }
+  if (k > 0 && gap > 0 && !op_terminal(r->ops[r->op].kind)) {
+    r->gap_pending = 1;
+    r->gap_next = gap;
+  }
+}
+
+/* Appends copies of the pre-formatted "a" event: as many as fit in `room`
+   (at least one; one only when events are paced). */
+static void emit_repeat(struct response *r, struct buf *b, size_t room) {
+  uint64_t k = r->gap_ms > 0 ? 1 : room / r->rep.len, left = r->ops[r->op].count - r->sub, i;
+  if (k == 0) k = 1;
+  if (k > left) k = left;
+  buf_reserve(b, (size_t)k * r->rep.len);
+  for (i = 0; i < k; i++) {
+    memcpy(b->p + b->len, r->rep.p, r->rep.len);
+    b->len += r->rep.len;
+  }
+  advance(r, k);
+}
+
+/* Appends the next slice of the big event: its prefix, up to `room`
+   content bytes, then its suffix.  Advances once the event is complete. */
+static void emit_big(struct response *r, struct buf *b, size_t room) {
+  uint64_t left = r->ops[r->op].count - r->sub;
+  if (r->big_phase == 0) {
+    buf_add(b, r->obj_head.p, r->obj_head.len);
+    buf_adds(b, CHOICE_OPEN);
+    r->big_phase = 1;
+  }
+  if (r->big_phase == 1) {
+    size_t k = left < room ? (size_t)left : room;
+    buf_reserve(b, k);
+    memset(b->p + b->len, 'a', k);
+    b->len += k;
+    r->sub += k;
+    if (r->sub < r->ops[r->op].count) return;
+    r->big_phase = 2;
+  }
+  buf_adds(b, CHOICE_CLOSE_NULL "}");
+  add_event_end(b, r);
+  r->big_phase = 0;
+  r->sub = r->ops[r->op].count - 1;   /* the one event of this step */
+  advance(r, 1);
+}
+
+/* Appends the one event of a single-event step. */
+static void emit_single(struct response *r, struct buf *b) {
+  switch (r->ops[r->op].kind) {
+  case OP_COMMENTS: buf_adds(b, KEEPALIVE_COMMENT); add_event_end(b, r); break;
+  case OP_ROLE: add_content_chunk(b, r, "", 0); break;
+  case OP_DELTAS: add_content_chunk(b, r, NORMAL_DELTAS[r->sub], 0); break;
+  case OP_STOP: add_content_chunk(b, r, "", 1); break;
+  case OP_NOTJSON: buf_adds(b, "data: this is not json"); add_event_end(b, r); break;
+  case OP_USAGE:
+    buf_add(b, r->obj_head.p, r->obj_head.len);
+    buf_adds(b, "[],\"usage\":" USAGE_JSON "}");
+    add_event_end(b, r);
+    break;
+  case OP_USAGE_LEGACY:
+    buf_add(b, r->obj_head.p, r->obj_head.len);
+    buf_adds(b, CHOICE_OPEN CHOICE_CLOSE_NULL ",\"usage\":" USAGE_JSON "}");
+    add_event_end(b, r);
+    break;
+  case OP_ERROR_MID:
+    buf_printf(b, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"created\":%lld,"
+               "\"model\":\"%s\",\"provider\":\"%s\",\"error\":{\"code\":\"server_error\","
+               "\"message\":\"Provider disconnected unexpectedly\"},\"choices\":[{\"index\":0,"
+               "\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}",
+               r->id, r->created, r->model, PROVIDER);
+    add_event_end(b, r);
+    break;
+  case OP_DONE: buf_adds(b, "data: [DONE]"); add_event_end(b, r); break;
+  default: break;
+  }
+  advance(r, 1);
+}
+
+/* Appends the next event(s) of the program to b, about `room` bytes at
+   most for the bulk steps, and advances.  The current step is not
+   terminal. */
+static void emit_some(struct response *r, struct buf *b, size_t room) {
+  struct op *o = &r->ops[r->op];
+  if (o->kind == OP_BIG) emit_big(r, b, room);
+  else if (r->sub >= o->count) advance(r, 0);     /* an empty step */
+  else if (o->kind == OP_REPEAT_A) emit_repeat(r, b, room);
+  else emit_single(r, b);
+}
+
+/* Acts on the terminal step: queue the end of the chunked body, or mark the
+   connection for an abrupt close, or stall. */
+static void finish_program(struct conn *c) {
+  struct response *r = &c->r;
+  switch (r->ops[r->op].kind) {
+  case OP_END: buf_adds(&c->out, "0\r\n\r\n"); r->finished = 1; break;
+  case OP_DROP: r->finished = 1; r->drop = 1; break;
+  default: r->stalled = 1; break;
+  }
+}
+
+/* fake/drip: renders the whole body once, then queues one byte in its own
+   HTTP chunk per call, DRIP_GAP_MS apart. */
+static void produce_drip(struct conn *c) {
+  struct response *r = &c->r;
+  if (!r->drip_ready) {
+    while (!op_terminal(r->ops[r->op].kind)) {
+      emit_some(r, &r->drip_buf, (size_t)-1);
+      r->gap_pending = 0;
+    }
+    r->drip_ready = 1;
+  }
+  if (r->drip_pos == r->drip_buf.len) { finish_program(c); return; }
+  buf_adds(&c->out, "1\r\n");
+  buf_add(&c->out, r->drip_buf.p + r->drip_pos++, 1);
+  buf_adds(&c->out, "\r\n");
+  r->gap_pending = 1;
+  r->gap_next = DRIP_GAP_MS;
+}
+
+/* Wraps the SSE bytes after CHUNK_HDR_RESERVE in `out` as one HTTP chunk,
+   writing its size line right before them. */
+static void frame_chunk(struct conn *c) {
+  char hdr[CHUNK_HDR_RESERVE];
+  size_t payload = c->out.len - CHUNK_HDR_RESERVE;
+  int n = snprintf(hdr, sizeof hdr, "%zx\r\n", payload);
+  c->out_off = CHUNK_HDR_RESERVE - (size_t)n;
+  memcpy(c->out.p + c->out_off, hdr, (size_t)n);
+  buf_add(&c->out, "\r\n", 2);
+}
+
+/* Refills the (drained) output of a streamed response: a pause, a batch of
+   events as one HTTP chunk, or the end of the program. */
+static void produce(struct conn *c) {
+  struct response *r = &c->r;
+  c->out.len = c->out_off = 0;
+  if (r->gap_pending) {
+    r->gap_pending = 0;
+    r->wake_at = S.now + r->gap_next;
+    return;
+  }
+  if (r->drip) { produce_drip(c); return; }
+  buf_reserve(&c->out, CHUNK_HDR_RESERVE + BATCH_TARGET);
+  c->out.len = CHUNK_HDR_RESERVE;
+  while (c->out.len - CHUNK_HDR_RESERVE < BATCH_TARGET && !r->gap_pending &&
+         !op_terminal(r->ops[r->op].kind))
+    emit_some(r, &c->out, BATCH_TARGET - (c->out.len - CHUNK_HDR_RESERVE));
+  if (c->out.len > CHUNK_HDR_RESERVE) { frame_chunk(c); return; }
+  c->out.len = 0;
+  if (!r->gap_pending) finish_program(c);
+}
+
+/* ------------------------------------------------------------ routes */
+
+/* Keeps a copy of the request for GET /_last. */
+static void record_last(const char *head, size_t hlen, const char *body, size_t blen) {
+  buf_shrink(&S.last_head, HEAD_MAX);
+  buf_shrink(&S.last_body, READ_CHUNK);
+  buf_add(&S.last_head, head, hlen);
+  buf_add(&S.last_body, body, blen);
+  S.have_last = 1;
+}
+
+/* Appends the lower-cased header name as a JSON string body. */
+static void add_lower_name(struct buf *b, const char *p, struct span n) {
+  size_t i, start = b->len;
+  json_escape(b, p + n.off, n.len);
+  for (i = start; i < b->len; i++)
+    if (b->p[i] >= 'A' && b->p[i] <= 'Z') b->p[i] = (char)(b->p[i] - 'A' + 'a');
+}
+
+/* 1 if headers i and j have the same name, ignoring case. */
+static int same_name(const char *p, const struct request *q, size_t i, size_t j) {
+  return q->h[i].name.len == q->h[j].name.len &&
+         strncasecmp(p + q->h[i].name.off, p + q->h[j].name.off, q->h[i].name.len) == 0;
+}
+
+/* Appends the headers as a JSON object of lower-case names; repeated
+   headers are joined with ", ". */
+static void add_headers_json(struct buf *b, const char *p, const struct request *q) {
+  size_t i, j;
+  int first = 1;
+  buf_adds(b, "{");
+  for (i = 0; i < q->nheaders; i++) {
+    int seen = 0, firstval = 1;
+    for (j = 0; j < i && !seen; j++) seen = same_name(p, q, i, j);
+    if (seen) continue;
+    buf_adds(b, first ? "\"" : ",\"");
+    first = 0;
+    add_lower_name(b, p, q->h[i].name);
+    buf_adds(b, "\":\"");
+    for (j = i; j < q->nheaders; j++) {
+      if (!same_name(p, q, i, j)) continue;
+      if (!firstval) buf_adds(b, ", ");
+      firstval = 0;
+      json_escape(b, p + q->h[j].value.off, q->h[j].value.len);
+    }
+    buf_adds(b, "\"");
+  }
+  buf_adds(b, "}");
+}
+
+/* GET /_last: the recorded request as JSON, or 404 before any. */
+static void serve_last(struct conn *c) {
+  static struct request q;   /* large: not on the stack */
+  const char *p = S.last_head.p;
+  struct buf *b = &S.scratch;
+  if (!S.have_last || parse_head(p, S.last_head.len, &q) != 0) {
+    respond_error(c, 404, NULL, "No request recorded yet", NULL, 0);
+    return;
+  }
+  b->len = 0;
+  buf_adds(b, "{\"method\":\"");
+  json_escape(b, p + q.method.off, q.method.len);
+  buf_adds(b, "\",\"path\":\"");
+  json_escape(b, p + q.target.off, q.target.len);
+  buf_adds(b, "\",\"headers\":");
+  add_headers_json(b, p, &q);
+  buf_adds(b, ",\"body\":\"");
+  json_escape(b, S.last_body.p, S.last_body.len);
+  buf_adds(b, "\"}");
+  respond_fixed(c, 200, "application/json", NULL, b->p, b->len);
+}
+
+/* The /_ routes: stats and last request.  Never counted; a connection
+   that starts with one is left out of connections/open. */
+static void serve_internal(struct conn *c, int first_on_conn) {
+  const char *p = c->in.p;
+  struct span path = c->req.path;
+  c->r.internal = 1;
+  if (first_on_conn && c->counted) {
+    c->counted = 0;
+    S.connections--;
+    S.open--;
+  }
+  if (span_ieq(p, path, "/_stats")) {
+    char body[160];
+    int n = snprintf(body, sizeof body,
+                     "{\"requests\":%llu,\"connections\":%llu,\"open\":%llu,\"aborted\":%llu}",
+                     S.requests, S.connections, S.open, S.aborted);
+    respond_fixed(c, 200, "application/json", NULL, body, (size_t)n);
+  } else if (span_ieq(p, path, "/_last")) {
+    serve_last(c);
+  } else {
+    respond_error(c, 404, NULL, "Not found: ", p + c->req.target.off, c->req.target.len);
+  }
+}
+
+/* Answers a streamed or non-streamed chat request by its scenario. */
+static void serve_scenario(struct conn *c, const struct scenario *sc, int stream) {
+  struct response *r = &c->r;
+  const struct request *q = &c->req;
+  char msg[64];
+  switch (sc->kind) {
+  case SC_STATUS:
+    snprintf(msg, sizeof msg, "Fake error %d", (int)sc->n);
+    respond_error(c, (int)sc->n, sc->n == 429 ? "Retry-After: 1\r\n" : NULL, msg, NULL, 0);
+    return;
+  case SC_HTML: respond_html(c, (int)sc->n); return;
+  case SC_ECHO_KEY:
+    respond_error(c, 401, NULL, "Invalid key ", c->in.p + q->bearer.off, q->bearer.len);
+    return;
+  case SC_STALL_HEADERS: r->active = 1; r->stalled = 1; return;
+  case SC_DELAY: r->wake_at = S.now + (int64_t)sc->n; break;
+  case SC_JSON_200:
+    if (stream) {
+      respond_fixed(c, 200, "application/json", gen_id_header(r), JSON_200_ERROR,
+                    sizeof JSON_200_ERROR - 1);
+      return;
+    }
+    break;
+  default: break;
+  }
+  if (stream) start_stream(c, sc);
+  else respond_completion(c);
+}
+
+/* POST …/chat/completions: reads the body, picks the scenario, answers. */
+static void serve_chat(struct conn *c, const char *body, size_t blen) {
+  struct chat_params cp;
+  struct scenario sc;
+  if (parse_chat_body(body, blen, &cp) != 0) {
+    respond_error(c, 400, NULL, "Invalid JSON body", NULL, 0);
+    return;
+  }
+  if (parse_scenario(cp.model, &sc) != 0) {
+    respond_error(c, 400, NULL, "Bad fake scenario: ", cp.model, strlen(cp.model));
+    return;
+  }
+  init_generation(&c->r, cp.model);
+  serve_scenario(c, &sc, cp.stream);
+}
+
+/* 1 if the path (without query) ends with "/chat/completions". */
+static int is_chat_path(const char *p, struct span path) {
+  size_t n = sizeof CHAT_SUFFIX - 1;
+  return path.len >= n && memcmp(p + path.off + path.len - n, CHAT_SUFFIX, n) == 0;
+}
+
+/* Routes a complete request (head in c->req, body at body[0..blen)). */
+static void dispatch(struct conn *c, const char *body, size_t blen) {
+  const char *p = c->in.p;
+  const struct request *q = &c->req;
+  int first = c->nreq++ == 0;
+  reset_response(&c->r);
+  c->r.close_after = wants_close(q);
+  S.last_activity = S.now;
+  if (q->path.len >= 2 && p[q->path.off + 1] == '_') { serve_internal(c, first); return; }
+  S.requests++;
+  record_last(p, q->head_len, body, blen);
+  if (!span_ieq(p, q->method, "POST") || !is_chat_path(p, q->path))
+    respond_error(c, 404, NULL, "Not found: ", p + q->path.off, q->path.len);
+  else if (!q->has_bearer)
+    respond_error(c, 401, NULL, "No auth credentials found", NULL, 0);
+  else
+    serve_chat(c, body, blen);
+}
+
+/* ------------------------------------------------------------ I/O */
+
+/* Drops CR/LF bytes before a request line (allowed by RFC 9112). */
+static void skip_leading_blank_lines(struct conn *c) {
+  size_t i = 0;
+  while (i < c->in.len && (c->in.p[i] == '\r' || c->in.p[i] == '\n')) i++;
+  buf_consume(&c->in, i);
+}
+
+/* Looks for the blank line ending the head, resuming where the last call
+   stopped.  Returns the head length, or 0 if it is not complete yet. */
+static size_t find_head_end(struct conn *c) {
+  const char *p = c->in.p;
+  while (c->scan_pos < c->in.len) {
+    const char *nl = memchr(p + c->scan_pos, '\n', c->in.len - c->scan_pos);
+    size_t i, len;
+    if (!nl) { c->scan_pos = c->in.len; return 0; }
+    i = (size_t)(nl - p);
+    len = i - c->line_start;
+    if (len && p[i - 1] == '\r') len--;
+    c->scan_pos = c->line_start = i + 1;
+    if (len == 0) return i + 1;
+  }
+  return 0;
+}
+
+/* Reads the head of the next request once it is complete.  1 if it was
+   read (or rejected), 0 if more bytes are needed. */
+static int read_head(struct conn *c) {
+  size_t end;
+  int st;
+  if (c->scan_pos == 0) skip_leading_blank_lines(c);
+  end = find_head_end(c);
+  if (end == 0 && c->in.len <= HEAD_MAX) return 0;
+  if (end == 0 || end > HEAD_MAX) { reject(c, 431, "Request header fields too large"); return 1; }
+  if ((st = parse_head(c->in.p, end, &c->req)) != 0) {
+    reject(c, st, st == 431 ? "Too many header fields" : "Malformed request");
+    return 1;
+  }
+  if (c->req.has_te) reject(c, 411, "Chunked request bodies are not supported");
+  else if (!c->req.has_cl && span_ieq(c->in.p, c->req.method, "POST"))
+    reject(c, 411, "Content-Length required");
+  else if (c->req.cl > BODY_MAX) reject(c, 413, "Request body too large");
+  else c->have_head = 1;
+  return 1;
+}
+
+/* Starts the next request in the input if it is complete.  1 if anything
+   happened (response queued, 100 Continue sent, request rejected), 0 if
+   more input is needed. */
+static int start_request(struct conn *c) {
+  size_t need;
+  if (!c->have_head) {
+    if (!read_head(c)) return 0;
+    if (!c->have_head) return 1;     /* rejected */
+  }
+  need = c->req.head_len + (size_t)c->req.cl;
+  if (c->in.len < need) {
+    if (!c->req.expect_continue || c->continue_sent || c->req.minor == 0) return 0;
+    buf_add(&c->out, CONTINUE_100, sizeof CONTINUE_100 - 1);
+    c->continue_sent = 1;
+    return 1;
+  }
+  dispatch(c, c->in.p + c->req.head_len, (size_t)c->req.cl);
+  buf_consume(&c->in, need);
+  if (c->in.cap > READ_CHUNK * 4 && c->in.len == 0) buf_free(&c->in);
+  c->have_head = c->continue_sent = 0;
+  c->scan_pos = c->line_start = 0;
+  return 1;
+}
+
+/* Writes pending output within *budget.  1 when `out` is drained; 0 when
+   the socket is full, the budget is spent (c->resume set) or the
+   connection was closed. */
+static int flush_out(struct conn *c, size_t *budget) {
+  while (c->out_off < c->out.len) {
+    size_t n = c->out.len - c->out_off;
+    ssize_t w;
+    if (*budget == 0) { c->resume = 1; return 0; }
+    if (n > *budget) n = *budget;
+    w = send(c->fd, c->out.p + c->out_off, n, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) close_conn(c, 1);
+      return 0;
+    }
+    c->out_off += (size_t)w;
+    *budget -= (size_t)w;
+  }
+  c->out.len = c->out_off = 0;
+  return 1;
+}
+
+/* Shuts the write side after an error reply and drains the input for a
+   while, so the client reads the reply instead of a reset. */
+static void start_linger(struct conn *c) {
+  shutdown(c->fd, SHUT_WR);
+  c->lingering = 1;
+  c->linger_until = S.now + LINGER_MS;
+  c->in.len = 0;
+}
+
+/* The response has been handed to the kernel: end the connection or get
+   ready for the next request.  0 if the connection is no longer usable. */
+static int finish_response(struct conn *c) {
+  struct response *r = &c->r;
+  r->active = 0;
+  if (r->drop) { close_conn(c, 0); return 0; }
+  if (r->close_after) {
+    if (r->linger_after) start_linger(c);
+    else close_conn(c, 0);
+    return 0;
+  }
+  reset_response(r);
+  return 1;
+}
+
+/* Moves the connection on as far as it can without blocking: writes
+   output, runs the event program, starts pipelined requests. */
+static void pump(struct conn *c) {
+  size_t budget = WRITE_BUDGET;
+  c->resume = 0;
+  while (!c->closed && !c->lingering) {
+    struct response *r = &c->r;
+    if (r->wake_at != NO_WAKE) {
+      if (S.now < r->wake_at) return;
+      r->wake_at = NO_WAKE;
+    }
+    if (c->out_off < c->out.len) {
+      if (!flush_out(c, &budget)) return;
+    } else if (r->active) {
+      if (r->stalled) return;
+      if (!r->finished) produce(c);
+      else if (!finish_response(c)) return;
+    } else if (!start_request(c)) {
+      return;
+    }
+  }
+}
+
+/* Reads what the socket has into c->in; EOF or an error closes the
+   connection (an abort if a response was in progress). */
+static void conn_read(struct conn *c, short revents) {
+  char sink[READ_CHUNK];
+  for (;;) {
+    ssize_t n;
+    if (c->lingering) {
+      n = recv(c->fd, sink, sizeof sink, 0);
+    } else {
+      if (c->in.len >= IN_MAX) {
+        if (revents & (POLLHUP | POLLERR | POLLRDHUP)) close_conn(c, 1);
+        return;
+      }
+      buf_reserve(&c->in, READ_CHUNK);
+      n = recv(c->fd, c->in.p + c->in.len, READ_CHUNK, 0);
+      if (n > 0) c->in.len += (size_t)n;
+    }
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    close_conn(c, !c->lingering);
+    return;
+  }
+}
+
+/* Accepts waiting connections, up to the connection limit. */
+static void accept_new(void) {
+  int i, one = 1;
+  for (i = 0; i < ACCEPT_BATCH && S.nconns < S.max_conns; i++) {
+    struct conn *c;
+    int fd = accept4(S.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      return;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c = calloc(1, sizeof *c);
+    if (!c) { close(fd); return; }
+    c->fd = fd;
+    c->counted = 1;
+    reset_response(&c->r);
+    if (S.nconns == S.conns_cap) {
+      S.conns_cap = S.conns_cap ? S.conns_cap * 2 : 64;
+      S.conns = xrealloc(S.conns, S.conns_cap * sizeof *S.conns);
+    }
+    S.conns[S.nconns++] = c;
+    S.live++;
+    S.connections++;
+    S.open++;
+  }
+}
+
+/* ------------------------------------------------------------ main loop */
+
+/* The poll events a connection waits for. */
+static short conn_events(const struct conn *c) {
+  short ev = POLLRDHUP;
+  if (c->lingering || c->in.len < IN_MAX) ev |= POLLIN;
+  if (!c->lingering && c->out_off < c->out.len && c->r.wake_at == NO_WAKE) ev |= POLLOUT;
+  return ev;
+}
+
+/* Fills S.pfds: the listening socket first, then every connection. */
+static void build_pollfds(void) {
+  size_t i;
+  if (S.pfds_cap < S.nconns + 1) {
+    S.pfds_cap = (S.nconns + 1) * 2;
+    S.pfds = xrealloc(S.pfds, S.pfds_cap * sizeof *S.pfds);
+  }
+  S.pfds[0].fd = S.nconns < S.max_conns ? S.lfd : -1;
+  S.pfds[0].events = POLLIN;
+  S.pfds[0].revents = 0;
+  for (i = 0; i < S.nconns; i++) {
+    S.pfds[i + 1].fd = S.conns[i]->fd;
+    S.pfds[i + 1].events = conn_events(S.conns[i]);
+    S.pfds[i + 1].revents = 0;
+  }
+}
+
+/* Milliseconds until the next timer: lifetime, idle exit, a connection's
+   pause or linger; 0 if a connection must be pumped right away. */
+static int64_t next_timeout(void) {
+  int64_t t = S.deadline;
+  size_t i;
+  if (S.live == 0 && S.last_activity + S.idle_ms < t) t = S.last_activity + S.idle_ms;
+  for (i = 0; i < S.nconns; i++) {
+    const struct conn *c = S.conns[i];
+    if (c->resume) return 0;
+    if (c->r.wake_at != NO_WAKE && c->r.wake_at < t) t = c->r.wake_at;
+    if (c->lingering && c->linger_until < t) t = c->linger_until;
+  }
+  return t > S.now ? t - S.now : 0;
+}
+
+/* 1 if a connection has something to do after the poll: I/O, a timer or
+   an interrupted write burst. */
+static int conn_due(const struct conn *c, short revents) {
+  return revents != 0 || c->resume ||
+         (c->r.wake_at != NO_WAKE && c->r.wake_at <= S.now);
+}
+
+/* Frees closed connections and compacts the table. */
+static void sweep(void) {
+  size_t i, j = 0, n = S.nconns;
+  for (i = 0; i < n; i++) {
+    if (S.conns[i]->closed) free_conn(S.conns[i]);
+    else S.conns[j++] = S.conns[i];
+  }
+  S.nconns = j;
+}
+
+/* One turn of the loop: wait, read everything, then write everything
+   (so an EOF is counted before a /_stats request of the same turn is
+   answered), then accept.  0 to stop. */
+static int loop_turn(void) {
+  size_t i, polled;
+  int64_t t;
+  struct timespec ts;
+  sigset_t none;
+  S.now = mono_ms();
+  if (S.now >= S.deadline) return 0;
+  if (S.live == 0 && S.now - S.last_activity >= S.idle_ms) return 0;
+  build_pollfds();
+  polled = S.nconns;
+  t = next_timeout();
+  ts.tv_sec = (time_t)(t / 1000);
+  ts.tv_nsec = (long)(t % 1000) * 1000000L;
+  sigemptyset(&none);
+  if (ppoll(S.pfds, polled + 1, &ts, &none) < 0 && errno != EINTR) {
+    perror("fakeserver: ppoll");
+    return 0;
+  }
+  if (stop_signal) return 0;
+  S.now = mono_ms();
+  for (i = 0; i < polled; i++)
+    if (S.pfds[i + 1].revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
+      conn_read(S.conns[i], S.pfds[i + 1].revents);
+  for (i = 0; i < polled; i++) {
+    struct conn *c = S.conns[i];
+    if (c->closed) continue;
+    if (c->lingering && c->linger_until <= S.now) close_conn(c, 0);
+    else if (conn_due(c, S.pfds[i + 1].revents)) pump(c);
+  }
+  if (S.pfds[0].revents & POLLIN) accept_new();
+  sweep();
+  return 1;
+}
+
+/* ------------------------------------------------------------ setup */
+
+/* SIGTERM/SIGINT: ask the loop to stop (signals are only unblocked inside
+   ppoll, so there is no race with the check). */
+static void on_signal(int sig) {
+  (void)sig;
+  stop_signal = 1;
+}
+
+/* Ignores SIGPIPE and routes SIGTERM/SIGINT to on_signal, blocked outside
+   ppoll. */
+static void setup_signals(void) {
+  struct sigaction sa;
+  sigset_t block;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, NULL);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  sigprocmask(SIG_BLOCK, &block, NULL);
+}
+
+/* Raises the open-file soft limit to the hard limit and sizes the
+   connection table from it. */
+static void raise_fd_limit(void) {
+  struct rlimit rl;
+  S.max_conns = MAX_CONNS_CAP;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    struct rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+  }
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < MAX_CONNS_CAP + RESERVED_FDS)
+    S.max_conns = rl.rlim_cur > RESERVED_FDS * 2 ? (size_t)rl.rlim_cur - RESERVED_FDS
+                                                 : RESERVED_FDS;
+}
+
+/* Opens the non-blocking listening socket on 127.0.0.1:port; returns the
+   bound port, or -1. */
+static int listen_loopback(int port) {
+  struct sockaddr_in sa;
+  socklen_t len = sizeof sa;
+  int one = 1;
+  S.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (S.lfd < 0) { perror("fakeserver: socket"); return -1; }
+  setsockopt(S.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons((unsigned short)port);
+  if (bind(S.lfd, (struct sockaddr *)&sa, sizeof sa) != 0) { perror("fakeserver: bind"); return -1; }
+  if (listen(S.lfd, LISTEN_BACKLOG) != 0) { perror("fakeserver: listen"); return -1; }
+  if (getsockname(S.lfd, (struct sockaddr *)&sa, &len) != 0) { perror("fakeserver: getsockname"); return -1; }
+  return ntohs(sa.sin_port);
+}
+
+/* Writes the port to `path` through a temporary file and rename(), so a
+   reader never sees a partial file.  0 or -1. */
+static int write_port_file(const char *path, int port) {
+  struct buf tmp = { NULL, 0, 0 };
+  FILE *f;
+  int ok;
+  buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+  buf_add(&tmp, "", 1);
+  f = fopen(tmp.p, "w");
+  ok = f && fprintf(f, "%d\n", port) > 0;
+  if (f && fclose(f) != 0) ok = 0;
+  if (ok && rename(tmp.p, path) != 0) ok = 0;
+  if (!ok) { perror("fakeserver: port file"); remove(tmp.p); }
+  buf_free(&tmp);
+  return ok ? 0 : -1;
+}
+
+/* Command-line options. */
+struct options { long port, lifetime, idle; const char *port_file; };
+
+/* Prints the usage line. */
+static void usage(FILE *f) {
+  fputs("usage: fakeserver [--port N] [--port-file PATH] [--lifetime SECONDS]"
+        " [--idle SECONDS]\n", f);
+}
+
+/* Parses a number option value in [min, max].  0 or -1. */
+static int parse_long(const char *s, long min, long max, long *out) {
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < min || v > max) return -1;
+  *out = v;
+  return 0;
+}
+
+/* Fills *o from argv.  0, 1 for --help, or -1 on a bad option. */
+static int parse_args(int argc, char **argv, struct options *o) {
+  static const long port_max = 65535, seconds_max = 10L * 365 * 24 * 3600;
+  int i;
+  o->port = 0;
+  o->lifetime = DEFAULT_LIFETIME;
+  o->idle = DEFAULT_IDLE;
+  o->port_file = NULL;
+  for (i = 1; i < argc; i += 2) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return 1;
+    if (!v) return -1;
+    if (strcmp(a, "--port") == 0) { if (parse_long(v, 0, port_max, &o->port)) return -1; }
+    else if (strcmp(a, "--lifetime") == 0) { if (parse_long(v, 1, seconds_max, &o->lifetime)) return -1; }
+    else if (strcmp(a, "--idle") == 0) { if (parse_long(v, 1, seconds_max, &o->idle)) return -1; }
+    else if (strcmp(a, "--port-file") == 0) o->port_file = v;
+    else return -1;
+  }
+  return 0;
+}
+
+/* Closes every socket and frees all memory. */
+static void shutdown_server(void) {
+  size_t i;
+  for (i = 0; i < S.nconns; i++) {
+    if (!S.conns[i]->closed) close(S.conns[i]->fd);
+    free_conn(S.conns[i]);
+  }
+  free(S.conns);
+  free(S.pfds);
+  buf_free(&S.last_head);
+  buf_free(&S.last_body);
+  buf_free(&S.scratch);
+  if (S.lfd >= 0) close(S.lfd);
+}
+
+int main(int argc, char **argv) {
+  struct options o;
+  int port, rc = parse_args(argc, argv, &o);
+  if (rc != 0) { usage(rc > 0 ? stdout : stderr); return rc > 0 ? 0 : 2; }
+  S.lfd = -1;
+  setup_signals();
+  raise_fd_limit();
+  port = listen_loopback((int)o.port);
+  if (port < 0 || (o.port_file && write_port_file(o.port_file, port) != 0)) {
+    shutdown_server();
+    return 1;
+  }
+  printf("PORT %d\n", port);
+  fflush(stdout);
+  S.now = S.last_activity = mono_ms();
+  S.deadline = S.now + (int64_t)o.lifetime * 1000;
+  S.idle_ms = (int64_t)o.idle * 1000;
+  while (loop_turn()) {}
+  shutdown_server();
+  return 0;
+}

@@ -1,0 +1,546 @@
+#!/usr/bin/env bash
+# spec/support/fakeserver_selftest.sh -- builds spec/support/fakeserver.c in a
+# temp dir and checks every route and scenario with curl (plus bash's
+# /dev/tcp for raw HTTP, python3 or lua5.4+cjson for JSON).  Ends with one
+# line "N passed, N failed"; exit status 0 only if nothing failed.
+#
+# Environment:
+#   CC                 compiler (default gcc)
+#   FAKESERVER_CFLAGS  extra flags, e.g. "-fsanitize=address,undefined"
+#   PERF_LIMIT         max seconds for a 100 000-chunk stream (default 0.1,
+#                      1.0 when FAKESERVER_CFLAGS is set)
+#   SELFTEST_VALGRIND  0 to skip the valgrind session (default: run it if
+#                      valgrind is installed)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+CC=${CC:-gcc}
+CFLAGS_EXTRA=${FAKESERVER_CFLAGS:-}
+if [ -n "$CFLAGS_EXTRA" ]; then PERF_LIMIT=${PERF_LIMIT:-1.0}; else PERF_LIMIT=${PERF_LIMIT:-0.1}; fi
+KEY="sk-or-v1-selftest-secret-0123456789"
+tmp=$(mktemp -d)
+SPID=""
+BG_PIDS=()
+
+cleanup() {
+  local p
+  for p in "${BG_PIDS[@]}" $SPID; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# check NAME EXPECTED ACTUAL
+check() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected [$2], got [$3]"; fi; }
+# check_cmd NAME COMMAND... -- passes if the command succeeds
+check_cmd() { local n=$1; shift; if "$@"; then ok; else bad "$n"; fi; }
+# ge A B -- A >= B for decimal numbers
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
+summary() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+
+# ------------------------------------------------------------ build
+
+build() {  # build OUT EXTRA_FLAGS...
+  local out=$1; shift
+  "$CC" -std=c99 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror "$@" -o "$out" spec/support/fakeserver.c
+}
+# shellcheck disable=SC2086
+if build "$tmp/fakeserver" $CFLAGS_EXTRA 2>"$tmp/build.log"; then ok
+else bad "build"; cat "$tmp/build.log"; summary; fi
+if command -v clang >/dev/null && [ "$CC" != clang ]; then
+  check_cmd "builds clean with clang" env CC=clang bash -c \
+    "clang -std=c99 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o '$tmp/fs-clang' spec/support/fakeserver.c"
+fi
+
+# ------------------------------------------------------------ helpers
+
+# start_server NAME ARGS... -- starts a server; sets SPID_NEW and PORT_NEW
+start_server() {
+  local name=$1; shift
+  "$tmp/fakeserver" --port-file "$tmp/$name.port" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+  SPID_NEW=$!
+  PORT_NEW=""
+  for _ in $(seq 500); do
+    [ -s "$tmp/$name.port" ] && { PORT_NEW=$(cat "$tmp/$name.port"); break; }
+    sleep 0.02
+  done
+}
+
+# wait_exit PID SECONDS -- 0 if PID exits within SECONDS; sets EXIT_STATUS
+wait_exit() {
+  local i
+  for i in $(seq $(($2 * 50))); do
+    if ! kill -0 "$1" 2>/dev/null; then wait "$1" 2>/dev/null; EXIT_STATUS=$?; return 0; fi
+    sleep 0.02
+  done
+  return 1
+}
+
+# fetch NAME CURL_ARGS... -- sets CODE and RC; headers, body, stderr and -w
+# output in $tmp/NAME.{h,b,e,w}
+fetch() {
+  local name=$1; shift
+  curl -sS -N --max-time 20 -D "$tmp/$name.h" -o "$tmp/$name.b" \
+    -w '%{http_code} %{time_total} %{time_starttransfer}' "$@" >"$tmp/$name.w" 2>"$tmp/$name.e"
+  RC=$?
+  read -r CODE TIME TTFB <"$tmp/$name.w"
+}
+
+# chat NAME MODEL STREAM [CURL_ARGS...] -- POST a chat request with the key
+chat() {
+  local name=$1 model=$2 stream=$3; shift 3
+  fetch "$name" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    --data-binary "{\"model\":\"$model\",\"stream\":$stream}" "$@" "$CHAT"
+}
+
+# hdr NAME HEADER -- the value of the last such header of $tmp/NAME.h
+hdr() { grep -i "^$2:" "$tmp/$1.h" | tail -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//'; }
+
+# body NAME -- the body with generation ids and times normalized
+body() { sed -E 's/gen-[0-9]+-[0-9]+/gen-ID/g; s/"created":[0-9]+/"created":0/g' "$tmp/$1.b"; }
+
+# stat FIELD -- a number from /_stats
+stat() { curl -sS --max-time 5 "$ROOT/_stats" | sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
+
+# json_ok FILE -- the file is valid JSON
+json_ok() {
+  if command -v python3 >/dev/null; then python3 -m json.tool "$1" >/dev/null 2>&1
+  else lua5.4 -e 'local f = assert(io.open(arg[1], "rb")); require("cjson").decode(f:read("*a"))' "$1" 2>/dev/null
+  fi
+}
+
+# raw NAME -- sends stdin on a fresh connection, saves everything the
+# server sends until it closes (5 s at most) in $tmp/NAME.raw
+raw() {
+  local name=$1
+  exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+  timeout 5 cat <&3 >"$tmp/$name.raw" &
+  local reader=$!
+  cat >&3
+  wait "$reader"
+  exec 3<&-
+}
+
+# Expected SSE bodies, built from the wire format in the brief.
+EOL=$'\n'
+USAGE='{"prompt_tokens":13,"completion_tokens":6,"total_tokens":19,"cost":0.000093,"is_byok":false,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}'
+ev() { printf '%s%s%s' "$1" "$EOL" "$EOL"; }
+head_of() { printf 'data: {"id":"gen-ID","provider":"FakeProvider","model":"%s","object":"chat.completion.chunk","created":0,"choices":' "$1"; }
+chunk() {  # MODEL CONTENT [stop]
+  local fin=null; [ "${3:-}" = stop ] && fin='"stop"'
+  ev "$(head_of "$1")[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"$2\"},\"finish_reason\":$fin,\"native_finish_reason\":$fin,\"logprobs\":null}]}"
+}
+usage_chunk() { ev "$(head_of "$1")[],\"usage\":$USAGE}"; }
+usage_legacy_chunk() {
+  ev "$(head_of "$1")[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null,\"native_finish_reason\":null,\"logprobs\":null}],\"usage\":$USAGE}"
+}
+deltas() { local d; for d in Hello , " world" " from" " fake" " OpenRouter!"; do chunk "$1" "$d"; done; }
+tail_of() { chunk "$1" "" stop; usage_chunk "$1"; ev "data: [DONE]"; }
+expected_normal() { chunk "$1" ""; deltas "$1"; tail_of "$1"; }
+expected_completion() {
+  printf '{"id":"gen-ID","provider":"FakeProvider","model":"%s","object":"chat.completion","created":0,"choices":[{"index":0,"finish_reason":"stop","native_finish_reason":"stop","logprobs":null,"message":{"role":"assistant","content":"Hello, world from fake OpenRouter!","refusal":null,"reasoning":null}}],"usage":%s}' "$1" "$USAGE"
+}
+# same NAME EXPECTED_FILE -- the normalized body equals the file
+same() {
+  body "$1" >"$tmp/$1.n"
+  if cmp -s "$2" "$tmp/$1.n"; then ok; else bad "$1: body differs"; diff <(cat -A "$2") <(cat -A "$tmp/$1.n") | head -n 6; fi
+}
+
+# ------------------------------------------------------------ start
+
+start_server main --lifetime 300 --idle 60
+SPID=$SPID_NEW PORT=$PORT_NEW
+if [ -z "$PORT" ]; then bad "server did not start: $(cat "$tmp/main.err")"; summary; fi
+ROOT="http://127.0.0.1:$PORT"
+CHAT="$ROOT/api/v1/chat/completions"
+check "PORT line on stdout" "PORT $PORT" "$(head -n 1 "$tmp/main.out")"
+check "port file holds only the number" "$PORT" "$(cat "$tmp/main.port")"
+check "listens on 127.0.0.1 only" "127.0.0.1:$PORT" \
+  "$(ss -Hltn "sport = :$PORT" 2>/dev/null | awk '{print $4}')"
+check "stats start at zero" '{"requests":0,"connections":0,"open":0,"aborted":0}' \
+  "$(curl -sS "$ROOT/_stats")"
+fetch last0 "$ROOT/_last"
+check "/_last before any request is 404" 404 "$CODE"
+
+# ------------------------------------------------------------ normal
+
+chat normal any/model true
+check "normal stream: status" 200 "$CODE"
+check "normal stream: content type" "text/event-stream" "$(hdr normal content-type)"
+check "normal stream: cache control" "no-cache" "$(hdr normal cache-control)"
+check "normal stream: chunked" "chunked" "$(hdr normal transfer-encoding)"
+check_cmd "normal stream: X-Generation-Id" grep -qiE '^X-Generation-Id: gen-[0-9]+-[0-9]+' "$tmp/normal.h"
+expected_normal any/model >"$tmp/exp.normal"
+same normal "$tmp/exp.normal"
+check "generation id header matches chunk ids" "$(hdr normal x-generation-id)" \
+  "$(grep -oE 'gen-[0-9]+-[0-9]+' "$tmp/normal.b" | sort -u)"
+
+chat completion any/model false
+check "completion: status" 200 "$CODE"
+check "completion: content type" "application/json" "$(hdr completion content-type)"
+check "completion: content length" "$(wc -c <"$tmp/completion.b" | tr -d ' ')" "$(hdr completion content-length)"
+expected_completion any/model >"$tmp/exp.completion"
+same completion "$tmp/exp.completion"
+check_cmd "completion: valid JSON" json_ok "$tmp/completion.b"
+
+fetch nomodel -H "Authorization: Bearer $KEY" --data-binary '{ "stream" : true , "messages":[{"model":"x/y"}]}' "$CHAT"
+expected_normal openai/gpt-4o >"$tmp/exp.default"
+same nomodel "$tmp/exp.default"
+fetch nostream -H "Authorization: Bearer $KEY" --data-binary '{"model":"a/b","stream":false,"x":{"stream":true}}' "$CHAT"
+check "stream false: JSON answer" "application/json" "$(hdr nostream content-type)"
+fetch badjson -H "Authorization: Bearer $KEY" --data-binary '{"model":' "$CHAT"
+check "invalid JSON body: 400" 400 "$CODE"
+
+# ------------------------------------------------------------ auth, routes, HTTP
+
+fetch noauth --data-binary '{"model":"a/b"}' "$CHAT"
+check "no Authorization: 401" 401 "$CODE"
+check "no Authorization: body" '{"error":{"code":401,"message":"No auth credentials found"}}' "$(cat "$tmp/noauth.b")"
+fetch basic -H 'Authorization: Basic abc' --data-binary '{"model":"a/b"}' "$CHAT"
+check "non-Bearer Authorization: 401" 401 "$CODE"
+fetch notfound -H "Authorization: Bearer $KEY" "$ROOT/api/v1/models?x=1"
+check "unknown path: 404" 404 "$CODE"
+check "unknown path: body" '{"error":{"code":404,"message":"Not found: /api/v1/models"}}' "$(cat "$tmp/notfound.b")"
+check "unknown path: JSON type" "application/json" "$(hdr notfound content-type)"
+fetch getchat -H "Authorization: Bearer $KEY" "$CHAT"
+check "GET chat/completions: 404" 404 "$CODE"
+
+printf 'POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n\r\n' | raw nolength
+check "POST without Content-Length: 411" "HTTP/1.1 411 Length Required" "$(head -n 1 "$tmp/nolength.raw" | tr -d '\r')"
+printf 'POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 40000000\r\n\r\n' | raw toolarge
+check "body over 32 MiB: 413" "HTTP/1.1 413 Payload Too Large" "$(head -n 1 "$tmp/toolarge.raw" | tr -d '\r')"
+fetch bighead -H "X-Big: $(head -c 70000 /dev/zero | tr '\0' x)" "$ROOT/_stats"
+check "head over 64 KiB: 431" 431 "$CODE"
+printf 'BROKEN\r\n\r\n' | raw malformed
+check "malformed request line: 400" "HTTP/1.1 400 Bad Request" "$(head -n 1 "$tmp/malformed.raw" | tr -d '\r')"
+
+head -c 3000 /dev/zero | tr '\0' ' ' >"$tmp/pad"
+printf '{"model":"a/b","stream":false,"pad":"%s"}' "$(cat "$tmp/pad")" >"$tmp/expect.json"
+fetch expect -H "Authorization: Bearer $KEY" -H 'Expect: 100-continue' --data-binary "@$tmp/expect.json" "$CHAT"
+check_cmd "Expect: 100-continue answered" grep -q '^HTTP/1.1 100 Continue' "$tmp/expect.h"
+check "Expect: 100-continue: final status" 200 "$CODE"
+check_cmd "Expect: 100-continue: no wait for curl's timeout" ge 0.5 "$TIME"
+
+body1='{"model":"a/b","stream":true}' body2='{"model":"c/d"}'
+{ printf 'POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\nContent-Length: %d\r\n\r\n%s' ${#body1} "$body1"
+  printf 'POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s' ${#body2} "$body2"
+} | raw pipelined
+check "pipelined: two responses" 2 "$(grep -c '^HTTP/1.1 200 OK' "$tmp/pipelined.raw")"
+check "pipelined: stream then JSON" "1 1" \
+  "$(grep -c 'data: \[DONE\]' "$tmp/pipelined.raw") $(grep -c '"object":"chat.completion",' "$tmp/pipelined.raw")"
+check_cmd "pipelined: Connection: close on the last" grep -q '^Connection: close' "$tmp/pipelined.raw"
+
+{ printf 'POST /api/v1/chat'; sleep 0.05; printf '/completions HTTP/1.1\r\nHost: x\r\nAuthor'; sleep 0.05
+  printf 'ization: Bearer k\r'; sleep 0.05; printf '\nContent-Length: 15\r\nConnection: close\r\n\r'; sleep 0.05
+  printf '\n{"model"'; sleep 0.05; printf ':"f/g"}'; } | raw fragmented
+check_cmd "fragmented request served" grep -q '"model":"f/g","object":"chat.completion"' "$tmp/fragmented.raw"
+printf 'GET /_stats HTTP/1.0\r\n\r\n' | raw http10
+check "HTTP/1.0: served and closed" "HTTP/1.1 200 OK" "$(head -n 1 "$tmp/http10.raw" | tr -d '\r')"
+
+c0=$(stat connections) r0=$(stat requests)
+check "/_stats does not count itself" "$c0 $r0" "$(stat connections) $(stat requests)"
+curl -sS -o /dev/null -o /dev/null -H "Authorization: Bearer $KEY" --data-binary '{"model":"a/b"}' "$CHAT" "$CHAT"
+check "keep-alive: two requests on one connection" "$((c0 + 1)) $((r0 + 2))" "$(stat connections) $(stat requests)"
+check "keep-alive: nothing left open" 0 "$(stat open)"
+
+# ------------------------------------------------------------ /_last
+
+printf '{"model":"a/b","q":"quo\\"te back\\\\slash","raw":"tab\t nl\n ctl\001\037 del\177 utf8 \303\251 \342\202\254"}' >"$tmp/lastbody"
+fetch lastreq -H "Authorization: Bearer $KEY" -H 'X-Dup: one' -H 'X-Dup: two' -H 'X-Mixed-CASE: v' \
+  --data-binary "@$tmp/lastbody" "$CHAT?a=1"
+curl -sS "$ROOT/_stats" >/dev/null
+curl -sS -o "$tmp/last.json" "$ROOT/_last"
+check_cmd "/_last: valid JSON" json_ok "$tmp/last.json"
+if command -v python3 >/dev/null; then
+  check "/_last: fields, headers, exact body" "ok" "$(python3 - "$tmp/last.json" "$tmp/lastbody" "$KEY" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+raw = open(sys.argv[2], "rb").read().decode("utf-8")
+h = d["headers"]
+checks = [d["method"] == "POST", d["path"] == "/api/v1/chat/completions?a=1", d["body"] == raw,
+          h["x-dup"] == "one, two", h["x-mixed-case"] == "v", h["authorization"] == "Bearer " + sys.argv[3],
+          h["content-length"] == str(len(raw.encode("utf-8"))), all(k == k.lower() for k in h)]
+print("ok" if all(checks) else "bad %r" % checks)
+EOF
+)"
+fi
+check_cmd "/_last: control chars as \\u00XX" grep -q 'ctl\\u0001\\u001f' "$tmp/last.json"
+
+# ------------------------------------------------------------ scenarios
+
+chat chunks fake/chunks-1000 true
+check "chunks-1000: content chunks" 1000 "$(grep -c '"content":"a"' "$tmp/chunks.b")"
+check "chunks-1000: events" 1004 "$(grep -c '^data: ' "$tmp/chunks.b")"
+{ chunk fake/chunks-3 ""; for _ in 1 2 3; do chunk fake/chunks-3 a; done; tail_of fake/chunks-3; } >"$tmp/exp.chunks3"
+chat chunks3 fake/chunks-3 true
+same chunks3 "$tmp/exp.chunks3"
+chat chunks0 fake/chunks-0 true
+check "chunks-0: role, stop, usage, DONE" 4 "$(grep -c '^data: ' "$tmp/chunks0.b")"
+chat chunksjson fake/chunks-5 false
+expected_completion fake/chunks-5 >"$tmp/exp.chunksjson"
+same chunksjson "$tmp/exp.chunksjson"
+chat chunksbad fake/chunks-x1 true
+check "bad scenario number: 400" 400 "$CODE"
+
+best=9
+for _ in 1 2 3 4 5; do
+  t=$(curl -sN -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $KEY" \
+        --data-binary '{"model":"fake/chunks-100000","stream":true}' "$CHAT")
+  best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
+done
+echo "chunks-100000 to /dev/null: best of 5 = ${best}s (curl time_total)"
+check_cmd "chunks-100000 in under ${PERF_LIMIT}s (took ${best}s)" ge "$PERF_LIMIT" "$best"
+chat perfcount fake/chunks-100000 true
+check "chunks-100000: all chunks" 100000 "$(grep -c '"content":"a"' "$tmp/perfcount.b")"
+
+for st in 400 401 402 403 404 408 413 429 500 502 503 504 524 529; do
+  chat "status$st" "fake/status-$st" true
+  check "status-$st: status" "$st" "$CODE"
+  check "status-$st: body" "{\"error\":{\"code\":$st,\"message\":\"Fake error $st\"}}" "$(cat "$tmp/status$st.b")"
+done
+check "status-429: Retry-After" 1 "$(hdr status429 retry-after)"
+check "status-502: reason phrase" "HTTP/1.1 502 Bad Gateway" "$(head -n 1 "$tmp/status502.h" | tr -d '\r')"
+check "status-N: JSON type" "application/json" "$(hdr status500 content-type)"
+chat status500j fake/status-500 false
+check "status-500 non-streamed" 500 "$CODE"
+
+chat html fake/html-502 true
+check "html-502: status" 502 "$CODE"
+check "html-502: type" "text/html" "$(hdr html content-type)"
+check "html-502: body" "<html><head><title>502</title></head><body><h1>502 Bad Gateway</h1>cloudflare</body></html>" "$(cat "$tmp/html.b")"
+chat html503 fake/html-503 false
+check "html-503 non-streamed" "503 <h1>503 Service Unavailable</h1>" "$CODE $(grep -o '<h1>.*</h1>' "$tmp/html503.b")"
+
+chat echokey fake/echo-key true
+check "echo-key: 401 with the key" "401 {\"error\":{\"code\":401,\"message\":\"Invalid key $KEY\"}}" "$CODE $(cat "$tmp/echokey.b")"
+chat echokeyj fake/echo-key false
+check "echo-key non-streamed" 401 "$CODE"
+
+chat json200 fake/json-200 true
+check "json-200: 200 JSON" "200 application/json" "$CODE $(hdr json200 content-type)"
+check "json-200: body" '{"error":{"code":502,"message":"Provider returned error","metadata":{"provider_name":"FakeProvider","raw":"upstream exploded"}}}' "$(cat "$tmp/json200.b")"
+chat json200j fake/json-200 false
+expected_completion fake/json-200 >"$tmp/exp.json200j"
+same json200j "$tmp/exp.json200j"
+
+a0=$(stat aborted)
+chat drop fake/drop-3 true
+check "drop-3: curl sees a cut body (18)" 18 "$RC"
+{ chunk fake/drop-3 ""; for _ in 1 2 3; do chunk fake/drop-3 a; done; } >"$tmp/exp.drop"
+same drop "$tmp/exp.drop"
+chat eof fake/eof-2 true
+check "eof-2: clean end of body" "0 200" "$RC $CODE"
+{ chunk fake/eof-2 ""; chunk fake/eof-2 a; chunk fake/eof-2 a; } >"$tmp/exp.eof"
+same eof "$tmp/exp.eof"
+check "server-side closes are not aborts" "$a0" "$(stat aborted)"
+
+chat stall fake/stall-2 true --max-time 0.6
+check "stall-2: curl times out (28)" 28 "$RC"
+check "stall-2: role + 2 chunks sent" 3 "$(grep -c '^data: ' "$tmp/stall.b")"
+sleep 0.1
+check "stall-2: client timeout counted as aborted" "$((a0 + 1))" "$(stat aborted)"
+curl -sS -N -o /dev/null -H "Authorization: Bearer $KEY" --data-binary '{"model":"fake/stall-1","stream":true}' "$CHAT" &
+cpid=$!
+sleep 0.3
+check "stall-1: connection open while stalled" 1 "$(stat open)"
+kill "$cpid"; wait "$cpid" 2>/dev/null
+sleep 0.1
+check "stall-1: killed curl counted as aborted" "$((a0 + 2))" "$(stat aborted)"
+check "stall-1: nothing left open" 0 "$(stat open)"
+chat stallh fake/stall-headers true --max-time 0.5
+check "stall-headers: no status line (28, 000)" "28 000" "$RC $CODE"
+chat stallhj fake/stall-headers false --max-time 0.5
+check "stall-headers non-streamed: no answer" "28 000" "$RC $CODE"
+sleep 0.1
+check "stall-headers: aborted" "$((a0 + 4))" "$(stat aborted)"
+
+chat keepalive fake/keepalive-3 true
+{ for _ in 1 2 3; do ev ": OPENROUTER PROCESSING"; done; expected_normal fake/keepalive-3; } >"$tmp/exp.keepalive"
+same keepalive "$tmp/exp.keepalive"
+check_cmd "keepalive-3: 50 ms apart (took ${TIME}s)" ge "$TIME" 0.14
+
+chat slow fake/slow-100 true
+expected_normal fake/slow-100 >"$tmp/exp.slow"
+same slow "$tmp/exp.slow"
+check_cmd "slow-100: 9 gaps of 100 ms (took ${TIME}s)" ge "$TIME" 0.85
+
+chat delay fake/delay-300 true
+expected_normal fake/delay-300 >"$tmp/exp.delay"
+same delay "$tmp/exp.delay"
+check_cmd "delay-300: first byte after 300 ms (${TTFB}s)" ge "$TTFB" 0.29
+chat delayj fake/delay-300 false
+check_cmd "delay-300 non-streamed (${TTFB}s)" ge "$TTFB" 0.29
+curl -sS -N -o /dev/null -H "Authorization: Bearer $KEY" --data-binary '{"model":"fake/delay-3000"}' "$CHAT" &
+cpid=$!
+sleep 0.3; kill "$cpid"; wait "$cpid" 2>/dev/null; sleep 0.1
+check "delay: client leaving during the delay is aborted" "$((a0 + 5))" "$(stat aborted)"
+
+for v in crlf cr; do
+  if [ $v = crlf ]; then EOL=$'\r\n'; else EOL=$'\r'; fi
+  expected_normal fake/$v >"$tmp/exp.$v"
+  EOL=$'\n'
+  chat $v fake/$v true
+  same $v "$tmp/exp.$v"
+done
+
+chat notjson fake/notjson true
+{ chunk fake/notjson ""; ev "data: this is not json"; tail_of fake/notjson; } >"$tmp/exp.notjson"
+same notjson "$tmp/exp.notjson"
+
+chat errmid fake/error-mid true
+{ chunk fake/error-mid ""; chunk fake/error-mid Hello; chunk fake/error-mid ,
+  ev 'data: {"id":"gen-ID","object":"chat.completion.chunk","created":0,"model":"fake/error-mid","provider":"FakeProvider","error":{"code":"server_error","message":"Provider disconnected unexpectedly"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}'
+} >"$tmp/exp.errmid"
+same errmid "$tmp/exp.errmid"
+check "error-mid: clean end of body" 0 "$RC"
+
+chat legacy fake/usage-legacy true
+{ chunk fake/usage-legacy ""; deltas fake/usage-legacy; chunk fake/usage-legacy "" stop
+  usage_legacy_chunk fake/usage-legacy; ev "data: [DONE]"; } >"$tmp/exp.legacy"
+same legacy "$tmp/exp.legacy"
+
+# every data: line of every stream above is JSON (except the notjson one)
+for f in normal chunks3 drop eof keepalive crlf errmid legacy; do
+  tr '\r' '\n' <"$tmp/$f.b" | sed -n 's/^data: //p' | grep -v '^\[DONE\]$' | while IFS= read -r line; do
+    printf '%s' "$line" >"$tmp/line.json"
+    json_ok "$tmp/line.json" || echo "bad JSON in $f: $line"
+  done >"$tmp/jsonlines.$f"
+  check "$f: every data line is JSON" "" "$(cat "$tmp/jsonlines.$f")"
+done
+
+chat big fake/big-4194304 true
+check "big-4194304: one content of 4194304 bytes" 4194304 \
+  "$(sed -n '2p' <(grep '^data: ' "$tmp/big.b") | grep -o '"content":"a*"' | awk '{print length($0) - 12}')"
+check "big-4194304: then stop, usage, DONE" 5 "$(grep -c '^data: ' "$tmp/big.b")"
+curl -sS -N -o /dev/null -w '%{size_download}' -H "Authorization: Bearer $KEY" \
+  --data-binary '{"model":"fake/big-20000000","stream":true}' "$CHAT" >"$tmp/big20.size"
+check_cmd "big-20000000: all bytes arrive ($(cat "$tmp/big20.size"))" ge "$(cat "$tmp/big20.size")" 20001000
+
+# slow readers of big and drip streams do not hold up the others
+curl -sS -N -o /dev/null --limit-rate 1M --max-time 3 -H "Authorization: Bearer $KEY" \
+  --data-binary '{"model":"fake/big-20000000","stream":true}' "$CHAT" 2>/dev/null &
+BG_PIDS+=($!)
+chat drip fake/drip true --raw &
+drip_pid=$!
+sleep 0.3
+chat during any/model true
+check_cmd "a stream is served at once during big and drip ones (${TIME}s)" ge 0.2 "$TIME"
+wait "$drip_pid"
+body drip | tr -d '\r' >"$tmp/drip.framing"
+check_cmd "drip: one byte per HTTP chunk" bash -c \
+  "grep -cx '1' '$tmp/drip.framing' >/dev/null && [ \$(grep -cx '1' '$tmp/drip.framing') -ge 2000 ]"
+chat drip2 fake/drip true
+expected_normal fake/drip >"$tmp/exp.drip"
+same drip2 "$tmp/exp.drip"
+check_cmd "drip: ~1 ms per byte (took ${TIME}s)" ge "$TIME" 1.5
+
+# ------------------------------------------------------------ concurrency
+
+n=250
+pids=()
+for i in $(seq $n); do
+  curl -sS -N --max-time 30 -o "$tmp/par.$i" -H "Authorization: Bearer $KEY" \
+    --data-binary '{"model":"fake/keepalive-60","stream":true}' "$CHAT" &
+  pids+=($!)
+done
+# each stream lasts 3 s: sample the open count until it peaks
+open_peak=0
+for _ in $(seq 30); do
+  o=$(stat open)
+  [ "$o" -gt "$open_peak" ] && open_peak=$o
+  [ "$open_peak" -ge "$n" ] && break
+  sleep 0.1
+done
+check_cmd "$n simultaneous streams open at once (peak $open_peak)" ge "$open_peak" 200
+wait "${pids[@]}"
+good=0
+for i in $(seq $n); do
+  [ "$(grep -c '"content":"' "$tmp/par.$i")" = 8 ] && grep -q '^data: \[DONE\]' "$tmp/par.$i" && good=$((good + 1))
+done
+check "$n simultaneous streams complete" "$n" "$good"
+pids=()
+for i in $(seq 40); do
+  curl -sS -N --max-time 30 -o "$tmp/fast.$i" -H "Authorization: Bearer $KEY" \
+    --data-binary '{"model":"fake/chunks-20000","stream":true}' "$CHAT" &
+  pids+=($!)
+done
+wait "${pids[@]}"
+good=0
+for i in $(seq 40); do [ "$(grep -c '"content":"a"' "$tmp/fast.$i")" = 20000 ] && good=$((good + 1)); done
+check "40 parallel fast streams complete" 40 "$good"
+sleep 0.2
+check "all connections closed afterwards" 0 "$(stat open)"
+
+# ------------------------------------------------------------ lifetime, idle, signals
+
+start_server idle --idle 1
+ipid=$SPID_NEW
+check_cmd "--idle 1: exits by itself" wait_exit "$ipid" 4
+check "--idle: exit status" 0 "${EXIT_STATUS:-x}"
+
+start_server life --lifetime 1 --idle 100
+lpid=$SPID_NEW lport=$PORT_NEW
+curl -sS -N -o /dev/null --max-time 10 -H "Authorization: Bearer $KEY" \
+  --data-binary '{"model":"fake/stall-headers","stream":true}' "http://127.0.0.1:$lport/v1/chat/completions" 2>/dev/null &
+BG_PIDS+=($!)
+check_cmd "--lifetime 1: exits with a connection open" wait_exit "$lpid" 4
+
+for sig in TERM INT; do
+  start_server "sig$sig"
+  kill -"$sig" "$SPID_NEW"
+  check_cmd "SIG$sig: exits" wait_exit "$SPID_NEW" 2
+  check "SIG$sig: exit status 0" 0 "${EXIT_STATUS:-x}"
+done
+
+start_server busy --port "$PORT"
+check_cmd "--port: a busy port is an error" wait_exit "$SPID_NEW" 2
+check "--port busy: exit status 1" 1 "${EXIT_STATUS:-x}"
+free=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 0)
+if [ "$free" != 0 ]; then
+  start_server fixed --port "$free"
+  check "--port N: listens on N" "$free" "$PORT_NEW"
+  kill "$SPID_NEW"; wait "$SPID_NEW" 2>/dev/null
+fi
+"$tmp/fakeserver" --bogus >/dev/null 2>&1
+check "bad option: exit status 2" 2 "$?"
+
+# ------------------------------------------------------------ valgrind
+
+if [ "${SELFTEST_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null && [ -z "$CFLAGS_EXTRA" ]; then
+  valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
+    "$tmp/fakeserver" --port-file "$tmp/vg.port" >/dev/null 2>"$tmp/vg.log" &
+  vpid=$!
+  for _ in $(seq 500); do [ -s "$tmp/vg.port" ] && break; sleep 0.02; done
+  vport=$(cat "$tmp/vg.port" 2>/dev/null)
+  if [ -n "$vport" ]; then
+    vchat="http://127.0.0.1:$vport/api/v1/chat/completions"
+    for m in any/model fake/chunks-2000 fake/big-300000 fake/error-mid fake/drop-2 fake/keepalive-2 fake/status-429 fake/crlf; do
+      curl -sS -N -o /dev/null --max-time 10 -H "Authorization: Bearer $KEY" --data-binary "{\"model\":\"$m\",\"stream\":true}" "$vchat" 2>/dev/null
+    done
+    curl -sS -o /dev/null -o /dev/null -H "Authorization: Bearer $KEY" --data-binary '{"model":"a/b"}' "$vchat" "$vchat"
+    curl -sS -N -o /dev/null --max-time 0.5 -H "Authorization: Bearer $KEY" --data-binary '{"model":"fake/stall-1","stream":true}' "$vchat" 2>/dev/null
+    curl -sS -o /dev/null -o /dev/null "http://127.0.0.1:$vport/_last" "http://127.0.0.1:$vport/_stats"
+    # a stalled stream still open at exit
+    curl -sS -N -o /dev/null --max-time 10 -H "Authorization: Bearer $KEY" --data-binary '{"model":"fake/stall-1","stream":true}' "$vchat" 2>/dev/null &
+    BG_PIDS+=($!)
+    sleep 0.5
+  fi
+  kill -TERM "$vpid"
+  wait "$vpid"
+  vrc=$?
+  check "valgrind: short session clean (exit $vrc)" "0 " "$vrc $(cat "$tmp/vg.log")"
+else
+  echo "(valgrind session skipped)"
+fi
+
+# ------------------------------------------------------------ shutdown
+
+kill -TERM "$SPID"
+check_cmd "server exits on SIGTERM" wait_exit "$SPID" 3
+check "server exit status" 0 "${EXIT_STATUS:-x}"
+SPID=""
+check "server wrote nothing on stderr" "" "$(cat "$tmp/main.err")"
+summary
