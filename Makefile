@@ -38,8 +38,8 @@ CORE_SRC    := csrc/sse.c csrc/evq.c csrc/errclass.c csrc/transport.c \
 CORE_HDR    := $(wildcard csrc/*.h)
 LUA_SRC     := $(wildcard lua/openrouter/*.lua)
 FAKESERVER  := build/fakeserver
-SSE_TEST    := build/sse_test
-ERRC_TEST   := build/errclass_test
+SSE_TEST    := $(BUILD)/sse_test
+ERRC_TEST   := $(BUILD)/errclass_test
 C_TESTS     := $(SSE_TEST) $(ERRC_TEST)
 
 .PHONY: all test test-all test-c demo asan valgrind bench fuzz install clean deps check-exports
@@ -59,11 +59,11 @@ C_TEST_FLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pedant
                 -Wmissing-prototypes -Icsrc
 
 $(SSE_TEST): spec/c/sse_test.c csrc/sse.c csrc/sse.h
-	@mkdir -p build
+	@mkdir -p $(BUILD)
 	$(CC) $(C_TEST_FLAGS) -O1 -g $(SANITIZE) -o $@ spec/c/sse_test.c
 
 $(ERRC_TEST): spec/c/errclass_test.c csrc/errclass.c csrc/errclass.h
-	@mkdir -p build
+	@mkdir -p $(BUILD)
 	$(CC) $(C_TEST_FLAGS) $(CURL_CFLAGS) -O1 -g $(SANITIZE) -o $@ spec/c/errclass_test.c \
 	  csrc/errclass.c $(CURL_LIBS)
 
@@ -84,7 +84,7 @@ deps:
 # The whole suite for one Lua: the C unit tests, then busted; the last line
 # is the total "N passed, N failed".
 test: deps $(CORE) $(FAKESERVER) $(C_TESTS)
-	@bash spec/support/run-tests $(LUA_VERSION) $(CORE)
+	@bash spec/support/run-tests $(LUA_VERSION) $(BUILD)
 
 test-all: deps
 	@bash spec/support/run-all
@@ -92,13 +92,17 @@ test-all: deps
 demo: deps $(CORE) $(FAKESERVER)
 	@bash examples/demo.sh $(LUA) $(BUILD)
 
-asan:
+build/nodlclose.so: spec/support/nodlclose.c
+	@mkdir -p build
+	$(CC) -Wall -Wextra -Werror -shared -fPIC -o $@ $<
+
+asan: build/nodlclose.so
 	$(MAKE) BUILD_SUFFIX=-asan SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" OR_RUNNER=asan test
 
-valgrind: $(CORE) $(FAKESERVER) $(C_TESTS)
-	@OR_RUNNER=valgrind bash spec/support/run-tests $(LUA_VERSION) $(CORE)
+valgrind: $(CORE) $(FAKESERVER) $(C_TESTS) build/nodlclose.so
+	@OR_RUNNER=valgrind bash spec/support/run-tests $(LUA_VERSION) $(BUILD)
 
 check-exports: $(CORE)
 	@syms=$$(nm -D --defined-only $(CORE) | awk '{print $$3}' | grep -v '^_' ); \

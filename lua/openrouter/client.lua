@@ -5,6 +5,7 @@
 local core = require "openrouter.core"
 local errors = require "openrouter.errors"
 local loop = require "openrouter.loop"
+local provider = require "openrouter.provider"
 local request = require "openrouter.request"
 local response = require "openrouter.response"
 local retry = require "openrouter.retry"
@@ -113,6 +114,15 @@ function Client.new(opts)
   end
   if opts.max_event ~= nil and not (opts.max_event >= 1024) then
     raise("max_event must be at least 1024 bytes")
+  end
+  if opts.provider ~= nil then
+    local ok, err = provider.check(opts.provider, "provider")
+    if not ok then error(err, 2) end
+  end
+  if opts.fallbacks ~= nil then
+    for i, m in ipairs(opts.fallbacks) do
+      if type(m) ~= "string" then raise(("fallbacks[%d] must be a model id string, got %s"):format(i, type(m))) end
+    end
   end
   local self = setmetatable({}, Client)
   self.base_url = check_base_url(opts.base_url or os.getenv("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL,

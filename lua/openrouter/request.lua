@@ -3,6 +3,7 @@
 
 local errors = require "openrouter.errors"
 local json = require "openrouter.json"
+local provider = require "openrouter.provider"
 
 local M = {}
 
@@ -15,7 +16,7 @@ local LOCAL = {
 local function shallow_copy(t)
   local c = {}
   for k, v in pairs(t) do c[k] = v end
-  return setmetatable(c, getmetatable(t))
+  return c
 end
 
 -- defaults: the client's {model=, provider=, fallbacks=}.
@@ -71,11 +72,15 @@ function M.body(defaults, req, streaming)
     end
     body.models = models
   end
-  if defaults.provider ~= nil and type(req.provider) ~= "userdata" then
-    local merged = shallow_copy(defaults.provider)
-    if type(req.provider) == "table" then
-      for k, v in pairs(req.provider) do merged[k] = v end
-    end
+  if req.provider ~= nil and req.provider ~= json.null then
+    local ok, perr = provider.check(req.provider, "provider")
+    if not ok then return nil, perr end
+  end
+  -- the client's routing defaults, under the request's own keys; always
+  -- an object on the wire, even when empty
+  if req.provider ~= json.null and (defaults.provider ~= nil or req.provider ~= nil) then
+    local merged = json.object(shallow_copy(defaults.provider or {}))
+    for k, v in pairs(req.provider or {}) do merged[k] = v end
     body.provider = merged
   end
   if streaming then body.stream = true else body.stream = nil end

@@ -8,6 +8,7 @@ local errors = require "openrouter.errors"
 local json = require "openrouter.json"
 local loop = require "openrouter.loop"
 local response = require "openrouter.response"
+local result = require "openrouter.result"
 local retry = require "openrouter.retry"
 
 local Stream = { __name = "openrouter.Stream" }
@@ -22,7 +23,7 @@ local calls = setmetatable({}, { __mode = "k" })
 -- call: a prepared request (client.lua); the stream sends it at once and
 -- again on a retryable failure before the first chunk.
 function Stream.new(call)
-  local self = setmetatable({ _delivered = 0 }, Stream)
+  local self = setmetatable({ _delivered = 0, _acc = result.new() }, Stream)
   calls[self] = call
   self._x = core.request(call.spec)
   return self
@@ -104,6 +105,7 @@ function Stream:_chunk(data)
     self.provider = nonnull(chunk.provider)
   end
   self._delivered = self._delivered + 1
+  self._acc:add(chunk)
   return chunk
 end
 
@@ -195,6 +197,23 @@ end
 -- Only the non-empty choices[1].delta.content strings.
 function Stream:text()
   return next_text, self, nil, self
+end
+
+-- Drain the rest and return the whole answer, assembled over every chunk
+-- (those already read included): text, reasoning, tool_calls,
+-- finish_reason, usage, model, provider, id … | nil, err
+function Stream:result()
+  while true do
+    local chunk, err = self:next()
+    if err then return nil, err end
+    if chunk == nil then break end
+  end
+  if self._closed and not self._ended then
+    return nil, errors.new { kind = "canceled", message = "the stream was closed before its end" }
+  end
+  local res = self._acc:finish()
+  res.status, res.headers = self.status, self.headers
+  return res
 end
 
 -- Timings and counts of the current transfer (seconds since it was sent):
