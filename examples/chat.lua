@@ -20,6 +20,7 @@ local ok, failure = pcall(function()
   end
 end)
 io.write("\n")
+io.flush()
 if not ok then
   io.stderr:write(tostring(failure), "\n")
   os.exit(1)

@@ -63,10 +63,12 @@ end
 local function binary()
   local bin = os.getenv("FAKESERVER")
   if not bin or bin == "" then bin = repo_root() .. "/build/fakeserver" end
-  if not io.open(bin, "rb") then
+  local f = io.open(bin, "rb")
+  if not f then
     error(("fake server binary not found: %s (run `make build/fakeserver` or set FAKESERVER)")
           :format(bin), 3)
   end
+  f:close()
   return bin
 end
 
@@ -121,11 +123,12 @@ local function publish(st)
   M.url, M.port = st and st.url, st and st.port
 end
 
--- Starts the server unless this process already did; returns the base
--- URL "http://127.0.0.1:PORT/api/v1".
+-- Starts the server unless this process already did (and it still runs);
+-- returns the base URL "http://127.0.0.1:PORT/api/v1".
 function M.start()
   local st = registry[REGISTRY_KEY]
-  if st then publish(st) return st.url end
+  if st and owns(st) then publish(st) return st.url end
+  if st then stop_state(st) end   -- it exited (lifetime or idle): start anew
   local bin = binary()
   local base = os.tmpname()
   st = { files = { base = base, port = base .. ".port", pid = base .. ".pid", log = base .. ".log" } }

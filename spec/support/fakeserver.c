@@ -99,10 +99,23 @@
 #define DEFAULT_LIFETIME  600
 #define DEFAULT_IDLE      120
 #define NO_WAKE           ((int64_t)-1)
+#define JSON_FIRST_PLAIN  0x20      /* bytes below are control characters */
+#define STATS_JSON_MAX    160
+#define ERROR_MSG_MAX     64
+#define GEN_HEADER_MAX    (ID_MAX + 32)
+
+/* HTTP statuses the server produces itself. */
+enum {
+  HTTP_OK = 200, HTTP_NO_CONTENT = 204, HTTP_RESET_CONTENT = 205, HTTP_NOT_MODIFIED = 304,
+  HTTP_BAD_REQUEST = 400, HTTP_UNAUTHORIZED = 401, HTTP_NOT_FOUND = 404,
+  HTTP_LENGTH_REQUIRED = 411, HTTP_PAYLOAD_TOO_LARGE = 413, HTTP_TOO_MANY_REQUESTS = 429,
+  HTTP_HEADERS_TOO_LARGE = 431
+};
 
 static const char DEFAULT_MODEL[] = "openai/gpt-4o";
 static const char FAKE_PREFIX[] = "fake/";
 static const char CHAT_SUFFIX[] = "/chat/completions";
+static const char HTTP_VERSION_PREFIX[] = "HTTP/1.";   /* then one digit */
 static const char PROVIDER[] = "FakeProvider";
 static const char CONTINUE_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
 static const char NORMAL_TEXT[] = "Hello, world from fake OpenRouter!";
@@ -206,10 +219,10 @@ static void json_escape(struct buf *b, const char *s, size_t n) {
   buf_reserve(b, n);
   for (i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)s[i];
-    if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+    if (ch >= JSON_FIRST_PLAIN && ch != '"' && ch != '\\') continue;
     buf_add(b, s + run, i - run);
     if (ch == '"' || ch == '\\') { esc[0] = '\\'; esc[1] = (char)ch; buf_add(b, esc, 2); }
-    else { snprintf(esc, sizeof esc, "\\u%04x", ch); buf_add(b, esc, 6); }
+    else buf_add(b, esc, (size_t)snprintf(esc, sizeof esc, "\\u%04x", ch));
     run = i + 1;
   }
   buf_add(b, s + run, n - run);
@@ -273,22 +286,25 @@ static int next_line(const char *p, size_t n, size_t *pos, struct span *line) {
 /* Parses "METHOD SP target SP HTTP/1.x".  0 or an HTTP error status. */
 static int parse_request_line(const char *p, struct span l, struct request *q) {
   const char *s = p + l.off, *sp1, *sp2, *ver;
-  size_t i, vlen;
+  size_t i, vlen, plen;
   sp1 = memchr(s, ' ', l.len);
-  if (!sp1) return 400;
+  if (!sp1) return HTTP_BAD_REQUEST;
   sp2 = memchr(sp1 + 1, ' ', l.len - (size_t)(sp1 + 1 - s));
-  if (!sp2) return 400;
+  if (!sp2) return HTTP_BAD_REQUEST;
   q->method.off = l.off;
   q->method.len = (size_t)(sp1 - s);
   q->target.off = l.off + (size_t)(sp1 + 1 - s);
   q->target.len = (size_t)(sp2 - sp1 - 1);
   ver = sp2 + 1;
   vlen = l.len - (size_t)(ver - s);
-  if (q->method.len == 0 || q->target.len == 0 || p[q->target.off] != '/') return 400;
+  if (q->method.len == 0 || q->target.len == 0 || p[q->target.off] != '/') return HTTP_BAD_REQUEST;
   for (i = 0; i < q->method.len; i++)
-    if (s[i] < 'A' || s[i] > 'Z') return 400;
-  if (vlen != 8 || memcmp(ver, "HTTP/1.", 7) != 0 || ver[7] < '0' || ver[7] > '9') return 400;
-  q->minor = ver[7] - '0';
+    if (s[i] < 'A' || s[i] > 'Z') return HTTP_BAD_REQUEST;
+  plen = sizeof HTTP_VERSION_PREFIX - 1;
+  if (vlen != plen + 1 || memcmp(ver, HTTP_VERSION_PREFIX, plen) != 0 ||
+      ver[plen] < '0' || ver[plen] > '9')
+    return HTTP_BAD_REQUEST;
+  q->minor = ver[plen] - '0';
   q->path = q->target;
   for (i = 0; i < q->target.len; i++)
     if (p[q->target.off + i] == '?') { q->path.len = i; break; }
@@ -299,12 +315,12 @@ static int parse_request_line(const char *p, struct span l, struct request *q) {
 static int parse_header_line(const char *p, struct span l, struct request *q) {
   const char *s = p + l.off, *colon;
   size_t i, vs, ve;
-  if (is_ows(s[0])) return 400;                     /* obsolete line folding */
+  if (is_ows(s[0])) return HTTP_BAD_REQUEST;        /* obsolete line folding */
   colon = memchr(s, ':', l.len);
-  if (!colon || colon == s) return 400;
+  if (!colon || colon == s) return HTTP_BAD_REQUEST;
   for (i = 0; s + i < colon; i++)
-    if (is_ows(s[i]) || (unsigned char)s[i] < 0x21) return 400;
-  if (q->nheaders == MAX_HEADERS) return 431;
+    if (is_ows(s[i]) || (unsigned char)s[i] <= ' ') return HTTP_BAD_REQUEST;
+  if (q->nheaders == MAX_HEADERS) return HTTP_HEADERS_TOO_LARGE;
   vs = (size_t)(colon + 1 - s);
   ve = l.len;
   while (vs < ve && is_ows(s[vs])) vs++;
@@ -350,8 +366,8 @@ static int interpret_headers(const char *p, struct request *q) {
     struct span n = q->h[i].name, v = q->h[i].value;
     if (span_ieq(p, n, "content-length")) {
       uint64_t cl;
-      if (parse_dec(p + v.off, v.len, BODY_MAX, &cl) != 0) return 400;
-      if (q->has_cl && q->cl != cl) return 400;
+      if (parse_dec(p + v.off, v.len, BODY_MAX, &cl) != 0) return HTTP_BAD_REQUEST;
+      if (q->has_cl && q->cl != cl) return HTTP_BAD_REQUEST;
       q->has_cl = 1;
       q->cl = cl;
     } else if (span_ieq(p, n, "transfer-encoding")) {
@@ -375,7 +391,7 @@ static int parse_head(const char *p, size_t n, struct request *q) {
   int st;
   memset(q, 0, sizeof *q);
   q->head_len = n;
-  if (!next_line(p, n, &pos, &line)) return 400;
+  if (!next_line(p, n, &pos, &line)) return HTTP_BAD_REQUEST;
   if ((st = parse_request_line(p, line, q)) != 0) return st;
   while (next_line(p, n, &pos, &line) && line.len > 0)
     if ((st = parse_header_line(p, line, q)) != 0) return st;
@@ -408,7 +424,7 @@ static const char *skip_string(const char *s, const char *e) {
   int i;
   for (s++; s < e; s++) {
     if (*s == '"') return s + 1;
-    if ((unsigned char)*s < 0x20) return NULL;
+    if ((unsigned char)*s < JSON_FIRST_PLAIN) return NULL;
     if (*s != '\\') continue;
     if (++s >= e) return NULL;
     if (*s == 'u') {
@@ -443,17 +459,22 @@ static const char *skip_value(const char *s, const char *e) {
   return NULL;
 }
 
+/* 1 if the raw key k[0..klen) is the string `name`. */
+static int key_is(const char *k, size_t klen, const char *name) {
+  return klen == strlen(name) && memcmp(k, name, klen) == 0;
+}
+
 /* Records the member key = [v, ve) if it is "model" or "stream".
    -1 if the model is not a string or too long. */
 static int take_member(const char *k, size_t klen, const char *v, const char *ve,
                        struct chat_params *cp) {
   size_t n = (size_t)(ve - v);
-  if (klen == 5 && memcmp(k, "model", 5) == 0) {
+  if (key_is(k, klen, "model")) {
     if (*v != '"' || n - 2 > MODEL_MAX) return -1;
     memcpy(cp->model, v + 1, n - 2);
     cp->model[n - 2] = '\0';
-  } else if (klen == 6 && memcmp(k, "stream", 6) == 0) {
-    cp->stream = n == 4 && memcmp(v, "true", 4) == 0;
+  } else if (key_is(k, klen, "stream")) {
+    cp->stream = key_is(v, n, "true");
   }
   return 0;
 }
@@ -515,7 +536,8 @@ static const struct scenario_def { const char *name; enum scen kind; uint64_t ma
 
 /* 1 if an HTTP status can carry the fake error body. */
 static int status_ok(uint64_t st) {
-  return st >= STATUS_MIN && st <= STATUS_MAX && st != 204 && st != 205 && st != 304;
+  return st >= STATUS_MIN && st <= STATUS_MAX && st != HTTP_NO_CONTENT &&
+         st != HTTP_RESET_CONTENT && st != HTTP_NOT_MODIFIED;
 }
 
 /* Picks the scenario for a model id.  0, or -1 for a known fake/ prefix
@@ -744,7 +766,7 @@ static void init_generation(struct response *r, const char *model) {
 
 /* The X-Generation-Id header line of this response (static storage). */
 static const char *gen_id_header(const struct response *r) {
-  static char line[ID_MAX + 32];
+  static char line[GEN_HEADER_MAX];
   snprintf(line, sizeof line, "X-Generation-Id: %s\r\n", r->id);
   return line;
 }
@@ -761,7 +783,7 @@ static void respond_completion(struct conn *c) {
              "\"message\":{\"role\":\"assistant\",\"content\":\"%s\","
              "\"refusal\":null,\"reasoning\":null}}],\"usage\":" USAGE_JSON "}",
              r->id, PROVIDER, r->model, r->created, NORMAL_TEXT);
-  respond_fixed(c, 200, "application/json", gen_id_header(r), b->p, b->len);
+  respond_fixed(c, HTTP_OK, "application/json", gen_id_header(r), b->p, b->len);
 }
 
 /* Queues a Cloudflare-style HTML error page. */
@@ -838,7 +860,7 @@ static void set_program(struct response *r, const struct scenario *sc) {
 /* Queues the head of a streamed response and arms its event program. */
 static void start_stream(struct conn *c, const struct scenario *sc) {
   struct response *r = &c->r;
-  add_status_line(c, 200);
+  add_status_line(c, HTTP_OK);
   buf_adds(&c->out, "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
                     "Transfer-Encoding: chunked\r\n");
   buf_adds(&c->out, gen_id_header(r));
@@ -1071,7 +1093,7 @@ static void serve_last(struct conn *c) {
   const char *p = S.last_head.p;
   struct buf *b = &S.scratch;
   if (!S.have_last || parse_head(p, S.last_head.len, &q) != 0) {
-    respond_error(c, 404, NULL, "No request recorded yet", NULL, 0);
+    respond_error(c, HTTP_NOT_FOUND, NULL, "No request recorded yet", NULL, 0);
     return;
   }
   b->len = 0;
@@ -1084,7 +1106,7 @@ static void serve_last(struct conn *c) {
   buf_adds(b, ",\"body\":\"");
   json_escape(b, S.last_body.p, S.last_body.len);
   buf_adds(b, "\"}");
-  respond_fixed(c, 200, "application/json", NULL, b->p, b->len);
+  respond_fixed(c, HTTP_OK, "application/json", NULL, b->p, b->len);
 }
 
 /* The /_ routes: stats and last request.  Never counted; a connection
@@ -1099,15 +1121,15 @@ static void serve_internal(struct conn *c, int first_on_conn) {
     S.open--;
   }
   if (span_ieq(p, path, "/_stats")) {
-    char body[160];
+    char body[STATS_JSON_MAX];
     int n = snprintf(body, sizeof body,
                      "{\"requests\":%llu,\"connections\":%llu,\"open\":%llu,\"aborted\":%llu}",
                      S.requests, S.connections, S.open, S.aborted);
-    respond_fixed(c, 200, "application/json", NULL, body, (size_t)n);
+    respond_fixed(c, HTTP_OK, "application/json", NULL, body, (size_t)n);
   } else if (span_ieq(p, path, "/_last")) {
     serve_last(c);
   } else {
-    respond_error(c, 404, NULL, "Not found: ", p + c->req.target.off, c->req.target.len);
+    respond_error(c, HTTP_NOT_FOUND, NULL, "Not found: ", p + path.off, path.len);
   }
 }
 
@@ -1115,21 +1137,23 @@ static void serve_internal(struct conn *c, int first_on_conn) {
 static void serve_scenario(struct conn *c, const struct scenario *sc, int stream) {
   struct response *r = &c->r;
   const struct request *q = &c->req;
-  char msg[64];
+  char msg[ERROR_MSG_MAX];
   switch (sc->kind) {
   case SC_STATUS:
     snprintf(msg, sizeof msg, "Fake error %d", (int)sc->n);
-    respond_error(c, (int)sc->n, sc->n == 429 ? "Retry-After: 1\r\n" : NULL, msg, NULL, 0);
+    respond_error(c, (int)sc->n, sc->n == HTTP_TOO_MANY_REQUESTS ? "Retry-After: 1\r\n" : NULL,
+                  msg, NULL, 0);
     return;
   case SC_HTML: respond_html(c, (int)sc->n); return;
   case SC_ECHO_KEY:
-    respond_error(c, 401, NULL, "Invalid key ", c->in.p + q->bearer.off, q->bearer.len);
+    respond_error(c, HTTP_UNAUTHORIZED, NULL, "Invalid key ", c->in.p + q->bearer.off,
+                  q->bearer.len);
     return;
   case SC_STALL_HEADERS: r->active = 1; r->stalled = 1; return;
   case SC_DELAY: r->wake_at = S.now + (int64_t)sc->n; break;
   case SC_JSON_200:
     if (stream) {
-      respond_fixed(c, 200, "application/json", gen_id_header(r), JSON_200_ERROR,
+      respond_fixed(c, HTTP_OK, "application/json", gen_id_header(r), JSON_200_ERROR,
                     sizeof JSON_200_ERROR - 1);
       return;
     }
@@ -1145,11 +1169,11 @@ static void serve_chat(struct conn *c, const char *body, size_t blen) {
   struct chat_params cp;
   struct scenario sc;
   if (parse_chat_body(body, blen, &cp) != 0) {
-    respond_error(c, 400, NULL, "Invalid JSON body", NULL, 0);
+    respond_error(c, HTTP_BAD_REQUEST, NULL, "Invalid JSON body", NULL, 0);
     return;
   }
   if (parse_scenario(cp.model, &sc) != 0) {
-    respond_error(c, 400, NULL, "Bad fake scenario: ", cp.model, strlen(cp.model));
+    respond_error(c, HTTP_BAD_REQUEST, NULL, "Bad fake scenario: ", cp.model, strlen(cp.model));
     return;
   }
   init_generation(&c->r, cp.model);
@@ -1174,9 +1198,9 @@ static void dispatch(struct conn *c, const char *body, size_t blen) {
   S.requests++;
   record_last(p, q->head_len, body, blen);
   if (!span_ieq(p, q->method, "POST") || !is_chat_path(p, q->path))
-    respond_error(c, 404, NULL, "Not found: ", p + q->path.off, q->path.len);
+    respond_error(c, HTTP_NOT_FOUND, NULL, "Not found: ", p + q->path.off, q->path.len);
   else if (!q->has_bearer)
-    respond_error(c, 401, NULL, "No auth credentials found", NULL, 0);
+    respond_error(c, HTTP_UNAUTHORIZED, NULL, "No auth credentials found", NULL, 0);
   else
     serve_chat(c, body, blen);
 }
@@ -1215,15 +1239,18 @@ static int read_head(struct conn *c) {
   if (c->scan_pos == 0) skip_leading_blank_lines(c);
   end = find_head_end(c);
   if (end == 0 && c->in.len <= HEAD_MAX) return 0;
-  if (end == 0 || end > HEAD_MAX) { reject(c, 431, "Request header fields too large"); return 1; }
-  if ((st = parse_head(c->in.p, end, &c->req)) != 0) {
-    reject(c, st, st == 431 ? "Too many header fields" : "Malformed request");
+  if (end == 0 || end > HEAD_MAX) {
+    reject(c, HTTP_HEADERS_TOO_LARGE, "Request header fields too large");
     return 1;
   }
-  if (c->req.has_te) reject(c, 411, "Chunked request bodies are not supported");
+  if ((st = parse_head(c->in.p, end, &c->req)) != 0) {
+    reject(c, st, st == HTTP_HEADERS_TOO_LARGE ? "Too many header fields" : "Malformed request");
+    return 1;
+  }
+  if (c->req.has_te) reject(c, HTTP_LENGTH_REQUIRED, "Chunked request bodies are not supported");
   else if (!c->req.has_cl && span_ieq(c->in.p, c->req.method, "POST"))
-    reject(c, 411, "Content-Length required");
-  else if (c->req.cl > BODY_MAX) reject(c, 413, "Request body too large");
+    reject(c, HTTP_LENGTH_REQUIRED, "Content-Length required");
+  else if (c->req.cl > BODY_MAX) reject(c, HTTP_PAYLOAD_TOO_LARGE, "Request body too large");
   else c->have_head = 1;
   return 1;
 }

@@ -102,8 +102,8 @@ hdr() { grep -i "^$2:" "$tmp/$1.h" | tail -n 1 | cut -d: -f2- | tr -d '\r' | sed
 # body NAME -- the body with generation ids and times normalized
 body() { sed -E 's/gen-[0-9]+-[0-9]+/gen-ID/g; s/"created":[0-9]+/"created":0/g' "$tmp/$1.b"; }
 
-# stat FIELD -- a number from /_stats
-stat() { curl -sS --max-time 5 "$ROOT/_stats" | sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
+# stats_of FIELD -- a number from /_stats
+stats_of() { curl -sS --max-time 5 "$ROOT/_stats" | sed -E "s/.*\"$1\":([0-9]+).*/\1/"; }
 
 # json_ok FILE -- the file is valid JSON
 json_ok() {
@@ -240,11 +240,11 @@ check_cmd "fragmented request served" grep -q '"model":"f/g","object":"chat.comp
 printf 'GET /_stats HTTP/1.0\r\n\r\n' | raw http10
 check "HTTP/1.0: served and closed" "HTTP/1.1 200 OK" "$(head -n 1 "$tmp/http10.raw" | tr -d '\r')"
 
-c0=$(stat connections) r0=$(stat requests)
-check "/_stats does not count itself" "$c0 $r0" "$(stat connections) $(stat requests)"
+c0=$(stats_of connections) r0=$(stats_of requests)
+check "/_stats does not count itself" "$c0 $r0" "$(stats_of connections) $(stats_of requests)"
 curl -sS -o /dev/null -o /dev/null -H "Authorization: Bearer $KEY" --data-binary '{"model":"a/b"}' "$CHAT" "$CHAT"
-check "keep-alive: two requests on one connection" "$((c0 + 1)) $((r0 + 2))" "$(stat connections) $(stat requests)"
-check "keep-alive: nothing left open" 0 "$(stat open)"
+check "keep-alive: two requests on one connection" "$((c0 + 1)) $((r0 + 2))" "$(stats_of connections) $(stats_of requests)"
+check "keep-alive: nothing left open" 0 "$(stats_of open)"
 
 # ------------------------------------------------------------ /_last
 
@@ -326,7 +326,7 @@ chat json200j fake/json-200 false
 expected_completion fake/json-200 >"$tmp/exp.json200j"
 same json200j "$tmp/exp.json200j"
 
-a0=$(stat aborted)
+a0=$(stats_of aborted)
 chat drop fake/drop-3 true
 check "drop-3: curl sees a cut body (18)" 18 "$RC"
 { chunk fake/drop-3 ""; for _ in 1 2 3; do chunk fake/drop-3 a; done; } >"$tmp/exp.drop"
@@ -335,27 +335,27 @@ chat eof fake/eof-2 true
 check "eof-2: clean end of body" "0 200" "$RC $CODE"
 { chunk fake/eof-2 ""; chunk fake/eof-2 a; chunk fake/eof-2 a; } >"$tmp/exp.eof"
 same eof "$tmp/exp.eof"
-check "server-side closes are not aborts" "$a0" "$(stat aborted)"
+check "server-side closes are not aborts" "$a0" "$(stats_of aborted)"
 
 chat stall fake/stall-2 true --max-time 0.6
 check "stall-2: curl times out (28)" 28 "$RC"
 check "stall-2: role + 2 chunks sent" 3 "$(grep -c '^data: ' "$tmp/stall.b")"
 sleep 0.1
-check "stall-2: client timeout counted as aborted" "$((a0 + 1))" "$(stat aborted)"
+check "stall-2: client timeout counted as aborted" "$((a0 + 1))" "$(stats_of aborted)"
 curl -sS -N -o /dev/null -H "Authorization: Bearer $KEY" --data-binary '{"model":"fake/stall-1","stream":true}' "$CHAT" &
 cpid=$!
 sleep 0.3
-check "stall-1: connection open while stalled" 1 "$(stat open)"
+check "stall-1: connection open while stalled" 1 "$(stats_of open)"
 kill "$cpid"; wait "$cpid" 2>/dev/null
 sleep 0.1
-check "stall-1: killed curl counted as aborted" "$((a0 + 2))" "$(stat aborted)"
-check "stall-1: nothing left open" 0 "$(stat open)"
+check "stall-1: killed curl counted as aborted" "$((a0 + 2))" "$(stats_of aborted)"
+check "stall-1: nothing left open" 0 "$(stats_of open)"
 chat stallh fake/stall-headers true --max-time 0.5
 check "stall-headers: no status line (28, 000)" "28 000" "$RC $CODE"
 chat stallhj fake/stall-headers false --max-time 0.5
 check "stall-headers non-streamed: no answer" "28 000" "$RC $CODE"
 sleep 0.1
-check "stall-headers: aborted" "$((a0 + 4))" "$(stat aborted)"
+check "stall-headers: aborted" "$((a0 + 4))" "$(stats_of aborted)"
 
 chat keepalive fake/keepalive-3 true
 { for _ in 1 2 3; do ev ": OPENROUTER PROCESSING"; done; expected_normal fake/keepalive-3; } >"$tmp/exp.keepalive"
@@ -376,7 +376,7 @@ check_cmd "delay-300 non-streamed (${TTFB}s)" ge "$TTFB" 0.29
 curl -sS -N -o /dev/null -H "Authorization: Bearer $KEY" --data-binary '{"model":"fake/delay-3000"}' "$CHAT" &
 cpid=$!
 sleep 0.3; kill "$cpid"; wait "$cpid" 2>/dev/null; sleep 0.1
-check "delay: client leaving during the delay is aborted" "$((a0 + 5))" "$(stat aborted)"
+check "delay: client leaving during the delay is aborted" "$((a0 + 5))" "$(stats_of aborted)"
 
 for v in crlf cr; do
   if [ $v = crlf ]; then EOL=$'\r\n'; else EOL=$'\r'; fi
@@ -449,7 +449,7 @@ done
 # each stream lasts 3 s: sample the open count until it peaks
 open_peak=0
 for _ in $(seq 30); do
-  o=$(stat open)
+  o=$(stats_of open)
   [ "$o" -gt "$open_peak" ] && open_peak=$o
   [ "$open_peak" -ge "$n" ] && break
   sleep 0.1
@@ -472,7 +472,7 @@ good=0
 for i in $(seq 40); do [ "$(grep -c '"content":"a"' "$tmp/fast.$i")" = 20000 ] && good=$((good + 1)); done
 check "40 parallel fast streams complete" 40 "$good"
 sleep 0.2
-check "all connections closed afterwards" 0 "$(stat open)"
+check "all connections closed afterwards" 0 "$(stats_of open)"
 
 # ------------------------------------------------------------ lifetime, idle, signals
 
