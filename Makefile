@@ -33,7 +33,7 @@ INST_LUADIR ?= $(PREFIX)/share/lua/$(LUA_ABI)
 
 BUILD       := build/$(LUA_VERSION)$(BUILD_SUFFIX)
 CORE        := $(BUILD)/openrouter/core.so
-CORE_SRC    := csrc/sse.c csrc/evq.c csrc/errclass.c csrc/transport.c \
+CORE_SRC    := csrc/sse.c csrc/evq.c csrc/errclass.c csrc/transport.c csrc/multi.c \
                csrc/or_core.c csrc/or_transfer.c csrc/or_ssetest.c csrc/or_classify.c
 CORE_HDR    := $(wildcard csrc/*.h)
 LUA_SRC     := $(wildcard lua/openrouter/*.lua)

@@ -4,6 +4,7 @@
 ** client; it lives in a userdata that is upvalue 1 of the functions that
 ** need it, so independent Lua states never share one.
 */
+#include <math.h>
 #include <string.h>
 
 #include "or_internal.h"
@@ -43,6 +44,51 @@ static int core_drive (lua_State *L) {
   return 1;
 }
 
+/* core.action(fd, readable, writable) -> active  (fd < 0: a timer fired) */
+static int core_action (lua_State *L) {
+  or_multi *m = or_checkmulti(L, lua_upvalueindex(1));
+  int fd = (int)luaL_checkinteger(L, 1);
+  lua_pushinteger(L, or_multi_action(m, fd, lua_toboolean(L, 2), lua_toboolean(L, 3)));
+  return 1;
+}
+
+/* core.watch(on): an external loop starts/stops watching the sockets. */
+static int core_watch (lua_State *L) {
+  or_multi_watch(or_checkmulti(L, lua_upvalueindex(1)), lua_toboolean(L, 1));
+  return 0;
+}
+
+/* core.changes() -> { fd, what, fd, what, ... } since the last call, where
+** what is "in", "out", "inout" or "remove" */
+static int core_changes (lua_State *L) {
+  static const char *const names[] = { "none", "in", "out", "inout", "remove" };
+  size_t i, n;
+  const or_sock *c = or_multi_changes(or_checkmulti(L, lua_upvalueindex(1)), &n);
+  lua_createtable(L, (int)(2 * n), 0);
+  for (i = 0; i < n; i++) {
+    lua_pushinteger(L, c[i].fd);
+    lua_rawseti(L, -2, (int)(2 * i + 1));
+    lua_pushstring(L, (unsigned)c[i].what <= 4 ? names[c[i].what] : "none");
+    lua_rawseti(L, -2, (int)(2 * i + 2));
+  }
+  return 1;
+}
+
+/* core.next_wake() -> seconds from now until the engine needs a call, or nil */
+static int core_next_wake (lua_State *L) {
+  double t = or_multi_next_wake(or_checkmulti(L, lua_upvalueindex(1)));
+  if (t == HUGE_VAL) return 0;
+  t -= or_now();
+  lua_pushnumber(L, t > 0 ? t : 0);
+  return 1;
+}
+
+/* core.active() -> transfers in flight */
+static int core_active (lua_State *L) {
+  lua_pushinteger(L, or_multi_count(or_checkmulti(L, lua_upvalueindex(1))));
+  return 1;
+}
+
 /* core.now() -> monotonic seconds */
 static int core_now (lua_State *L) {
   lua_pushnumber(L, or_now());
@@ -60,6 +106,11 @@ static int core_classify_status (lua_State *L) {
 static const luaL_Reg core_funcs[] = {
   {"request", or_transfer_new},
   {"drive", core_drive},
+  {"action", core_action},
+  {"watch", core_watch},
+  {"changes", core_changes},
+  {"next_wake", core_next_wake},
+  {"active", core_active},
   {NULL, NULL}
 };
 

@@ -22,12 +22,6 @@
 #define OR_QUEUE_HIGH_WATER (4u << 20)
 #endif
 
-struct or_multi {
-  CURLM *handle;
-  int refs;                  /* the binding's handle + one per live transfer */
-  or_xfer *active;           /* list of transfers added to the handle */
-};
-
 double or_now (void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -93,10 +87,10 @@ static void multi_unlink (or_xfer *x) {
 
 /*
 ** The transfer is over: libcurl finished it (rc), or a local timer or
-** limit stopped it.  A stream that ended cleanly but without [DONE] was
+** limit stopped it (rc = CURLE_OK, x->failed set).  A stream that ended cleanly but without [DONE] was
 ** truncated, which must never look like a normal end.
 */
-static void xfer_settle (or_xfer *x, CURLcode rc) {
+void or_xfer_settle (or_xfer *x, CURLcode rc) {
   if (x->finished) return;
   multi_unlink(x);
   x->finished = 1;
@@ -358,7 +352,7 @@ int or_xfer_pop (or_xfer *x, const char **data, size_t *len,
 void or_xfer_release (or_xfer *x) {
   if (x->easy != NULL && !x->finished) {
     xfer_fail(x, ERRC_canceled, "the request was canceled");
-    xfer_settle(x, CURLE_OK);
+    or_xfer_settle(x, CURLE_OK);
   }
   if (x->easy) curl_easy_cleanup(x->easy);
   x->easy = NULL;
@@ -375,32 +369,10 @@ void or_xfer_release (or_xfer *x) {
 /* }================================================================== */
 
 /* {==================================================================
-** The multi handle
+** Timers libcurl does not know: time to headers, idle gaps, first token
 ** =================================================================== */
 
-or_multi *or_multi_new (void) {
-  or_multi *m = (or_multi *)calloc(1, sizeof *m);
-  if (m == NULL) return NULL;
-  m->handle = curl_multi_init();
-  if (m->handle == NULL) { free(m); return NULL; }
-  m->refs = 1;
-  return m;
-}
-
-void or_multi_unref (or_multi *m) {
-  if (--m->refs > 0) return;
-  curl_multi_cleanup(m->handle);
-  free(m);
-}
-
-void or_multi_wakeup (or_multi *m) {
-  curl_multi_wakeup(m->handle);
-}
-
-/* Which of a stream's own timers runs out first, and when. */
-typedef enum { TIMER_NONE, TIMER_HEADERS, TIMER_IDLE, TIMER_FIRST_TOKEN } xfer_timer;
-
-static xfer_timer xfer_deadline (const or_xfer *x, double *when) {
+xfer_timer or_xfer_deadline (const or_xfer *x, double *when) {
   xfer_timer which = TIMER_NONE;
   *when = HUGE_VAL;
   if (!x->streaming || x->paused) return TIMER_NONE;
@@ -418,63 +390,20 @@ static xfer_timer xfer_deadline (const or_xfer *x, double *when) {
   return which;
 }
 
-static void expire_timers (or_multi *m, double now) {
-  or_xfer *x = m->active, *next;
-  for (; x != NULL; x = next) {
-    double when;
-    xfer_timer which = xfer_deadline(x, &when);
-    next = x->next;
-    if (which == TIMER_NONE || when > now) continue;
-    if (which == TIMER_HEADERS)
-      xfer_fail(x, ERRC_timeout, "no response headers within %g s (timeout)",
-                x->timeout_ms / 1000.0);
-    else if (which == TIMER_IDLE)
-      xfer_fail(x, ERRC_timeout, "the stream was idle for %g s (idle_timeout)",
-                x->idle_ms / 1000.0);
-    else
-      xfer_fail(x, ERRC_timeout, "no content within %g s of sending (first_token_timeout)",
-                x->first_token_ms / 1000.0);
-    xfer_settle(x, CURLE_OK);
-  }
-}
-
-static double next_deadline (const or_multi *m) {
-  double d = HUGE_VAL;
-  const or_xfer *x;
-  for (x = m->active; x != NULL; x = x->next) {
-    double t;
-    xfer_deadline(x, &t);
-    if (t < d) d = t;
-  }
-  return d;
-}
-
-int or_multi_drive (or_multi *m, long wait_ms) {
-  int running = 0, left = 0;
-  CURLMsg *msg;
-  if (wait_ms > 0) {
-    double d = next_deadline(m);
-    if (d != HUGE_VAL) {
-      double ms = (d - or_now()) * 1000.0;
-      if (ms < wait_ms) wait_ms = ms <= 0 ? 0 : (long)ms + 1;
-    }
-    if (wait_ms > 0) curl_multi_poll(m->handle, NULL, 0, (int)wait_ms, NULL);
-  }
-  curl_multi_perform(m->handle, &running);
-  while ((msg = curl_multi_info_read(m->handle, &left)) != NULL) {
-    if (msg->msg == CURLMSG_DONE) {
-      or_xfer *x = NULL;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-      if (x != NULL) xfer_settle(x, msg->data.result);
-    }
-  }
-  expire_timers(m, or_now());
-  {
-    int n = 0;
-    const or_xfer *x;
-    for (x = m->active; x != NULL; x = x->next) n++;
-    return n;
-  }
+void or_xfer_expire (or_xfer *x, double now) {
+  double when;
+  xfer_timer which = or_xfer_deadline(x, &when);
+  if (which == TIMER_NONE || when > now) return;
+  if (which == TIMER_HEADERS)
+    xfer_fail(x, ERRC_timeout, "no response headers within %g s (timeout)",
+              x->timeout_ms / 1000.0);
+  else if (which == TIMER_IDLE)
+    xfer_fail(x, ERRC_timeout, "the stream was idle for %g s (idle_timeout)",
+              x->idle_ms / 1000.0);
+  else
+    xfer_fail(x, ERRC_timeout, "no content within %g s of sending (first_token_timeout)",
+              x->first_token_ms / 1000.0);
+  or_xfer_settle(x, CURLE_OK);
 }
 
 /* }================================================================== */

@@ -18,7 +18,30 @@
 
 typedef struct or_buf { char *p; size_t len, cap; } or_buf;
 
-typedef struct or_multi or_multi;
+typedef struct or_xfer or_xfer;
+
+/* A socket libcurl asked us to watch, or a change to one (for attach). */
+typedef struct or_sock { int fd; int what; } or_sock;   /* what: CURL_POLL_* */
+
+/*
+** The engine: one libcurl multi handle in socket-action mode.  libcurl
+** tells us (socket and timer callbacks, which only record) which sockets
+** to watch and when to call it back; or_multi_drive watches them itself
+** with poll(), or an external loop (luv) does and reports with
+** or_multi_action.  The two never mix badly: both end in socket_action.
+*/
+typedef struct or_multi {
+  CURLM *handle;
+  int refs;                  /* the binding's handle + one per live transfer */
+  or_xfer *active;           /* transfers added to the handle, not finished */
+  or_sock *socks;            /* what libcurl wants watched */
+  size_t nsocks, capsocks;
+  double curl_deadline;      /* when libcurl wants a timeout action; HUGE_VAL: never */
+  int watching;              /* an external loop takes changes */
+  or_sock *changes;          /* socket changes since it last took them */
+  size_t nchanges, capchanges;
+  int timer_changed;
+} or_multi;
 
 /* What to send; strings are copied, `headers` is taken over. */
 typedef struct or_request {
@@ -36,7 +59,7 @@ typedef struct or_request {
   const char *proxy, *ca_file, *user_agent;
 } or_request;
 
-typedef struct or_xfer {
+struct or_xfer {
   CURL *easy;
   or_multi *multi;
   struct or_xfer *prev, *next;     /* in the multi's list of active transfers */
@@ -72,7 +95,7 @@ typedef struct or_xfer {
   int failed;
   errc_kind fail_kind;
   char fail_msg[320];
-} or_xfer;
+};
 
 or_multi *or_multi_new(void);
 void      or_multi_unref(or_multi *m);
@@ -80,8 +103,16 @@ void      or_multi_unref(or_multi *m);
 ** deadlines), drive every transfer, settle finished ones and expired
 ** timers; returns the number of transfers still active. */
 int       or_multi_drive(or_multi *m, long wait_ms);
-/* Wake a concurrent or_multi_drive wait (from another thread or a signal). */
-void      or_multi_wakeup(or_multi *m);
+/* For an external loop: fd became ready (fd < 0: a timer fired). */
+int       or_multi_action(or_multi *m, int fd, int readable, int writable);
+/* Start (every current socket is reported as a change) or stop watching. */
+void      or_multi_watch(or_multi *m, int on);
+/* The socket changes since the last call (valid until the next curl call). */
+const or_sock *or_multi_changes(or_multi *m, size_t *n);
+/* When the engine next needs a call (libcurl's timer or a transfer's own
+** deadline), absolute or_now() seconds; HUGE_VAL: nothing pending. */
+double    or_multi_next_wake(const or_multi *m);
+int       or_multi_count(const or_multi *m);
 
 /* x must be zeroed memory.  0 on success; else -1 and x->fail_msg says why
 ** (x then needs only or_xfer_release). */
@@ -94,6 +125,12 @@ int  or_xfer_pop(or_xfer *x, const char **data, size_t *len,
 void or_xfer_release(or_xfer *x);
 
 double or_now(void);
+
+/* Shared by transport.c and multi.c. */
+typedef enum { TIMER_NONE, TIMER_HEADERS, TIMER_IDLE, TIMER_FIRST_TOKEN } xfer_timer;
+void       or_xfer_settle(or_xfer *x, CURLcode rc);
+xfer_timer or_xfer_deadline(const or_xfer *x, double *when);
+void       or_xfer_expire(or_xfer *x, double now);
 
 #pragma GCC visibility pop
 

@@ -27,7 +27,7 @@ build = {
    modules = {
       ["openrouter.core"] = {
          sources = {
-            "csrc/sse.c", "csrc/evq.c", "csrc/errclass.c", "csrc/transport.c",
+            "csrc/sse.c", "csrc/evq.c", "csrc/errclass.c", "csrc/transport.c", "csrc/multi.c",
             "csrc/or_core.c", "csrc/or_transfer.c", "csrc/or_ssetest.c",
             "csrc/or_classify.c",
          },
@@ -37,6 +37,7 @@ build = {
          libdirs = { "$(CURL_LIBDIR)" },
       },
       ["openrouter"] = "lua/openrouter/init.lua",
+      ["openrouter.attach"] = "lua/openrouter/attach.lua",
       ["openrouter.client"] = "lua/openrouter/client.lua",
       ["openrouter.diagnose"] = "lua/openrouter/diagnose.lua",
       ["openrouter.endpoints"] = "lua/openrouter/endpoints.lua",

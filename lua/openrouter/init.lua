@@ -20,6 +20,7 @@ local M = {
   spawn = loop.spawn,
   step = loop.step,
   run = loop.run,
+  attach = require "openrouter.attach",
   null = json.null,        -- sends JSON null
   object = json.object,    -- marks a table to send as {} even when empty
   array = json.array,      -- marks a table to send as []

@@ -30,6 +30,10 @@ local function finish(task, ok, ...)
   tasks[task.co] = nil
 end
 
+-- Set by attach: called whenever a task parks, so an external loop can
+-- pick up the sockets and timers the task's requests need.
+M.on_park = nil
+
 -- Resume a task; it runs until it waits again or ends.  Its errors are
 -- kept on the task, never raised into the loop.
 local function resume(task, ...)
@@ -37,12 +41,27 @@ local function resume(task, ...)
   local res = pack(coroutine.resume(task.co, ...))
   if coroutine.status(task.co) == "dead" then
     finish(task, unpack(res, 1, res.n))
-  elseif res[2] == WAIT then
-    waiting[task] = true
-  else
-    waiting[task] = true                 -- a bare coroutine.yield(): resume next step
-    task.wake_at = nil
+    return
   end
+  if res[2] ~= WAIT then task.wake_at = nil end  -- a bare coroutine.yield(): next step
+  waiting[task] = true
+  if M.on_park then M.on_park() end
+end
+
+-- Resume every parked task once (each re-checks what it waits for).
+function M.resume_waiting()
+  local ready = {}
+  for task in pairs(waiting) do ready[#ready + 1] = task end
+  for i = 1, #ready do resume(ready[i]) end
+end
+
+-- Seconds until the earliest task timer (a retry back-off), or nil.
+function M.next_task_wake()
+  local soonest
+  for task in pairs(waiting) do
+    if task.wake_at and (not soonest or task.wake_at < soonest) then soonest = task.wake_at end
+  end
+  return soonest and math.max(0, soonest - core.now())
 end
 
 -- Wait for I/O progress or until `deadline` (core.now() seconds; nil: none).
@@ -79,17 +98,11 @@ end
 -- less when a task's timer is due) and resume the waiting tasks.
 function M.step(timeout)
   timeout = tonumber(timeout) or 0
-  local now = core.now()
-  for task in pairs(waiting) do
-    if task.wake_at and task.wake_at - now < timeout then
-      timeout = math.max(0, task.wake_at - now)
-    end
-  end
-  local active = core.drive(timeout)
-  local ready = {}
-  for task in pairs(waiting) do ready[#ready + 1] = task end
-  for i = 1, #ready do resume(ready[i]) end
-  return active
+  local task_wake = M.next_task_wake()
+  if task_wake and task_wake < timeout then timeout = task_wake end
+  core.drive(timeout)
+  M.resume_waiting()
+  return core.active()
 end
 
 function M.pending()

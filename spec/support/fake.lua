@@ -131,7 +131,8 @@ function M.start()
   if st then stop_state(st) end   -- it exited (lifetime or idle): start anew
   local bin = binary()
   local base = os.tmpname()
-  st = { files = { base = base, port = base .. ".port", pid = base .. ".pid", log = base .. ".log" } }
+  st = { files = { base = base, port = base .. ".port", pid = base .. ".pid",
+                   log = base .. ".log" } }
   -- LD_PRELOAD is cleared: a sanitizer runtime preloaded for the module
   -- under test has no business in the server.
   run(("LD_PRELOAD= %s --port-file %s --lifetime %d --idle %d </dev/null >%s 2>&1 & echo $! >%s")
@@ -169,7 +170,8 @@ local function get(path)
   local parts = {}
   local saved = http.TIMEOUT
   http.TIMEOUT = HTTP_TIMEOUT
-  local ok, ok2, code = pcall(http.request, { url = st.root .. path, sink = ltn12.sink.table(parts) })
+  local ok, ok2, code = pcall(http.request,
+                              { url = st.root .. path, sink = ltn12.sink.table(parts) })
   http.TIMEOUT = saved
   if not ok or not ok2 then
     error(("fake server GET %s failed: %s"):format(path, tostring(ok and code or ok2)), 3)

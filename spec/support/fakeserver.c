@@ -1552,9 +1552,11 @@ static int listen_loopback(int port) {
   sa.sin_family = AF_INET;
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   sa.sin_port = htons((unsigned short)port);
-  if (bind(S.lfd, (struct sockaddr *)&sa, sizeof sa) != 0) { perror("fakeserver: bind"); return -1; }
-  if (listen(S.lfd, LISTEN_BACKLOG) != 0) { perror("fakeserver: listen"); return -1; }
-  if (getsockname(S.lfd, (struct sockaddr *)&sa, &len) != 0) { perror("fakeserver: getsockname"); return -1; }
+  if (bind(S.lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(S.lfd, LISTEN_BACKLOG) != 0 ||
+      getsockname(S.lfd, (struct sockaddr *)&sa, &len) != 0) {
+    perror("fakeserver: 127.0.0.1");
+    return -1;
+  }
   return ntohs(sa.sin_port);
 }
 
@@ -1598,7 +1600,7 @@ static int parse_long(const char *s, long min, long max, long *out) {
 /* Fills *o from argv.  0, 1 for --help, or -1 on a bad option. */
 static int parse_args(int argc, char **argv, struct options *o) {
   static const long port_max = 65535, seconds_max = 10L * 365 * 24 * 3600;
-  int i;
+  int i, rc = 0;
   o->port = 0;
   o->lifetime = DEFAULT_LIFETIME;
   o->idle = DEFAULT_IDLE;
@@ -1607,11 +1609,12 @@ static int parse_args(int argc, char **argv, struct options *o) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return 1;
     if (!v) return -1;
-    if (strcmp(a, "--port") == 0) { if (parse_long(v, 0, port_max, &o->port)) return -1; }
-    else if (strcmp(a, "--lifetime") == 0) { if (parse_long(v, 1, seconds_max, &o->lifetime)) return -1; }
-    else if (strcmp(a, "--idle") == 0) { if (parse_long(v, 1, seconds_max, &o->idle)) return -1; }
-    else if (strcmp(a, "--port-file") == 0) o->port_file = v;
-    else return -1;
+    if (strcmp(a, "--port-file") == 0) o->port_file = v;
+    else if (strcmp(a, "--port") == 0) rc = parse_long(v, 0, port_max, &o->port);
+    else if (strcmp(a, "--lifetime") == 0) rc = parse_long(v, 1, seconds_max, &o->lifetime);
+    else if (strcmp(a, "--idle") == 0) rc = parse_long(v, 1, seconds_max, &o->idle);
+    else rc = -1;
+    if (rc != 0) return -1;
   }
   return 0;
 }

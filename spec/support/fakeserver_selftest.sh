@@ -461,6 +461,37 @@ for i in $(seq $n); do
   [ "$(grep -c '"content":"' "$tmp/par.$i")" = 8 ] && grep -q '^data: \[DONE\]' "$tmp/par.$i" && good=$((good + 1))
 done
 check "$n simultaneous streams complete" "$n" "$good"
+if command -v python3 >/dev/null; then
+  # 600 connections at once from one process: all open together, all complete
+  check "600 simultaneous connections (peak open, complete)" "ok" "$(python3 - "$PORT" <<'EOF'
+import selectors, socket, sys, json, urllib.request
+port, n = int(sys.argv[1]), 600
+body = b'{"model":"fake/keepalive-30","stream":true}'
+req = (b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+       b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+sel, data = selectors.DefaultSelector(), {}
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(req)
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+    data[s] = []
+peak = json.load(urllib.request.urlopen("http://127.0.0.1:%d/_stats" % port))["open"]
+while sel.get_map():
+    events = sel.select(timeout=10)
+    if not events:
+        print("timeout"); sys.exit()
+    for key, _ in events:
+        chunk = key.fileobj.recv(65536)
+        if chunk:
+            data[key.fileobj].append(chunk)
+        else:
+            sel.unregister(key.fileobj); key.fileobj.close()
+done = sum(1 for v in data.values() if b"data: [DONE]" in b"".join(v))
+print("ok" if peak >= n and done == n else "peak %d done %d" % (peak, done))
+EOF
+)"
+fi
 pids=()
 for i in $(seq 40); do
   curl -sS -N --max-time 30 -o "$tmp/fast.$i" -H "Authorization: Bearer $KEY" \
