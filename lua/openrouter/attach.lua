@@ -55,10 +55,23 @@ function Handle:_sync()
 end
 
 -- After the engine ran: wake the tasks, then watch what they now need.
+-- With opts.schedule (Neovim: vim.schedule) the tasks run there, outside
+-- luv's callback, where the editor API may be called; one run is queued
+-- at a time however many sockets fire.
 function Handle:_after()
   if self._detached then return end
-  loop.resume_waiting()
-  self:_sync()
+  if not self._schedule then
+    loop.resume_waiting()
+    self:_sync()
+  elseif not self._queued then
+    self._queued = true
+    self._schedule(function()
+      self._queued = false
+      if self._detached then return end
+      loop.resume_waiting()
+      self:_sync()
+    end)
+  end
 end
 
 function Handle:detach()
@@ -76,13 +89,20 @@ function Handle:detach()
   attached = nil
 end
 
-return function(uv)
+-- attach(uv [, opts]) -> handle;  opts.schedule = function(fn) that runs
+-- fn soon outside the luv callback (vim.schedule in Neovim).
+return function(uv, opts)
   if type(uv) ~= "table" or type(uv.new_timer) ~= "function"
       or type(uv.new_socket_poll) ~= "function" then
     error("openrouter.attach: expected a luv module (vim.uv / vim.loop / require 'luv')", 2)
   end
+  local schedule = type(opts) == "table" and opts.schedule or nil
+  if schedule ~= nil and type(schedule) ~= "function" then
+    error("openrouter.attach: opts.schedule must be a function (e.g. vim.schedule)", 2)
+  end
   if attached then attached:detach() end
-  local self = setmetatable({ _uv = uv, _polls = {}, _timer = uv.new_timer() }, Handle)
+  local self = setmetatable({ _uv = uv, _polls = {}, _timer = uv.new_timer(),
+                              _schedule = schedule }, Handle)
   attached = self
   core.watch(true)
   -- a task that parks may have started a request: watch its sockets now

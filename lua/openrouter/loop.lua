@@ -140,6 +140,19 @@ function Task:wait(timeout)
   return true, unpack(self.values, 1, self.values.n)
 end
 
+-- Stop a task that is still waiting: it will not be resumed again, and
+-- once nothing refers to it the garbage collector closes the streams it
+-- held (their connections too).  task.error becomes a `canceled` error.
+function Task:cancel()
+  if self.done then return false end
+  waiting[self] = nil
+  tasks[self.co] = nil
+  self.done, self.ok = true, false
+  self.error = require("openrouter.errors").new { kind = "canceled", message = "the task was canceled" }
+  if coroutine.close then coroutine.close(self.co) end   -- 5.4: runs pending __close now
+  return true
+end
+
 function Task:__tostring()
   return ("openrouter.Task (%s)"):format(
     not self.done and "running" or self.ok and "ok" or "failed")
