@@ -76,6 +76,20 @@ local ok, err = pcall(function()
   check("the timer fired throughout the stream", during >= span / 10 / 2,
     ("%d ticks in %.0f ms"):format(during, span))
   check("no gap over 100 ms between ticks", max_gap < 100, ("max gap %.1f ms"):format(max_gap))
+
+  -- the example plugin, as a user would run it
+  vim.env.OPENROUTER_API_KEY = "sk-or-v1-neovim-test-not-a-real-key"
+  vim.env.OPENROUTER_BASE_URL = os.getenv("OR_FAKE_URL")
+  vim.g.openrouter_model = "fake/slow-20"
+  vim.opt.runtimepath:append(root .. "/examples/neovim")
+  vim.cmd("runtime plugin/openrouter.lua")
+  vim.cmd("OpenRouterAsk Say hello")
+  local answer = vim.api.nvim_get_current_buf()
+  local got = vim.wait(10000, function()
+    return vim.api.nvim_buf_get_lines(answer, 2, 3, false)[1] == "Hello, world from fake OpenRouter!"
+  end, 10)
+  check(":OpenRouterAsk streams the answer into a new buffer", got,
+    vim.inspect(vim.api.nvim_buf_get_lines(answer, 0, -1, false)))
 end)
 if not ok then check("no error", false, err) end
 finish()

@@ -1,0 +1,50 @@
+-- The examples load on this Lua, and the command-line ones work against
+-- the fake server as a user would run them.
+
+local fake = require "spec.support.fake"
+local h = require "spec.support.helpers"
+
+local LUA = os.getenv("OR_LUA") or "lua5.4"
+
+-- Run an example in a fresh interpreter with the suite's module paths.
+local function run(script, args, env)
+  local vars = {
+    ("LUA_PATH=%q"):format(package.path), ("LUA_CPATH=%q"):format(package.cpath),
+    ("OPENROUTER_BASE_URL=%q"):format(fake.start()),
+    ("OPENROUTER_API_KEY=%q"):format(h.KEY),
+  }
+  for k, v in pairs(env or {}) do vars[#vars + 1] = ("%s=%q"):format(k, v) end
+  local cmd = ("env -u LUA_PATH_5_4 -u LUA_CPATH_5_4 %s %s %s %s 2>&1; echo \"exit=$?\"")
+    :format(table.concat(vars, " "), LUA, script, args or "")
+  local p = assert(io.popen(cmd))
+  local out = p:read("*a")
+  p:close()
+  local code = tonumber(out:match("exit=(%d+)%s*$"))
+  return out:gsub("exit=%d+%s*$", ""), code
+end
+
+describe("examples", function()
+  local files = {
+    "examples/chat.lua", "examples/doctor.lua", "examples/love2d/main.lua",
+    "examples/neovim/plugin/openrouter.lua", "examples/neovim/lua/openrouter_ask.lua",
+  }
+  for _, f in ipairs(files) do
+    it(f .. " compiles", function()
+      assert.is_function(assert(loadfile(f)))
+    end)
+  end
+
+  it("chat.lua streams an answer", function()
+    local out, code = run("examples/chat.lua", "fake/slow-5 'Say hello'")
+    assert.equal(0, code, out)
+    assert.matches("Hello, world from fake OpenRouter!\n", out, 1, true)
+    assert.matches("[fake/slow-5 via FakeProvider]", out, 1, true)
+    assert.is_nil(out:find(h.KEY, 1, true))
+  end)
+
+  it("chat.lua prints the error object and fails on an error status", function()
+    local out, code = run("examples/chat.lua", "fake/status-401 hi")
+    assert.equal(1, code)
+    assert.matches("openrouter: auth (401)", out, 1, true)
+  end)
+end)
