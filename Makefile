@@ -104,6 +104,13 @@ asan: build/nodlclose.so
 valgrind: $(CORE) $(FAKESERVER) $(C_TESTS) build/nodlclose.so
 	@OR_RUNNER=valgrind bash spec/support/run-tests $(LUA_VERSION) $(BUILD)
 
+# Figures, not tests: the SSE parser alone (C), then the whole client on
+# the fake server per API layer, memory, and 200 concurrent streams.
+bench: $(CORE) $(FAKESERVER)
+	@mkdir -p build
+	@$(CC) $(C_TEST_FLAGS) -O2 -o build/sse_bench csrc/sse.c spec/c/sse_bench.c && build/sse_bench
+	@$(LUA) spec/bench.lua $(BUILD)
+
 check-exports: $(CORE)
 	@syms=$$(nm -D --defined-only $(CORE) | awk '{print $$3}' | grep -v '^_' ); \
 	if [ "$$syms" = "luaopen_openrouter_core" ]; then echo "exports: $$syms"; \

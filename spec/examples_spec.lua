@@ -25,7 +25,8 @@ end
 
 describe("examples", function()
   local files = {
-    "examples/chat.lua", "examples/doctor.lua", "examples/love2d/main.lua",
+    "examples/chat.lua", "examples/doctor.lua", "examples/fallbacks.lua", "examples/tools.lua",
+    "examples/love2d/main.lua",
     "examples/neovim/plugin/openrouter.lua", "examples/neovim/lua/openrouter_ask.lua",
   }
   for _, f in ipairs(files) do
@@ -40,6 +41,17 @@ describe("examples", function()
     assert.matches("Hello, world from fake OpenRouter!\n", out, 1, true)
     assert.matches("[fake/slow-5 via FakeProvider]", out, 1, true)
     assert.is_nil(out:find(h.KEY, 1, true))
+  end)
+
+  it("fallbacks.lua sends its routing tables and shows a typo caught", function()
+    local out, code = run("examples/fallbacks.lua", "", { OPENROUTER_MODEL = "fake/slow-1" })
+    assert.equal(0, code, out)
+    assert.matches("Hello, world from fake OpenRouter!", out, 1, true)
+    assert.matches("did you mean allow_fallbacks?", out, 1, true)
+    local body = require("cjson").decode(fake.last().body)
+    assert.same({ "fake/slow-1", "openai/gpt-4o" }, body.models)
+    assert.same({ data_collection = "deny", order = { "together", "fireworks" },
+                  allow_fallbacks = true, sort = "price" }, body.provider)
   end)
 
   it("chat.lua prints the error object and fails on an error status", function()
