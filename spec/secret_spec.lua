@@ -4,16 +4,20 @@
 local h = require "spec.support.helpers"
 local openrouter = require "openrouter"
 
--- Collect every string reachable from v (keys, values, tostring results).
+-- Collect every string reachable from v as a dumper such as vim.inspect
+-- would: keys, values, metatables, tostring results.
 local function strings(v, out, seen)
   out, seen = out or {}, seen or {}
   local t = type(v)
   if t == "string" then out[#out + 1] = v
-  elseif t == "table" then
+  elseif t == "table" or t == "userdata" then
     if seen[v] then return out end
     seen[v] = true
     out[#out + 1] = tostring(v)
-    for k, x in pairs(v) do strings(k, out, seen); strings(x, out, seen) end
+    if t == "table" then
+      for k, x in pairs(v) do strings(k, out, seen); strings(x, out, seen) end
+    end
+    strings(getmetatable(v), out, seen)
   elseif v ~= nil then out[#out + 1] = tostring(v) end
   return out
 end

@@ -288,6 +288,10 @@ function Client:stream(req)
   end
 end
 
-Client.secrets = secrets   -- for the endpoint and diagnose files, not for users
+-- The key of a client, for diagnose.  A function, not the table: dumping a
+-- client (vim.inspect shows metatables) must never reach the key.
+function Client._key(c)
+  return secrets[c]
+end
 
 return Client

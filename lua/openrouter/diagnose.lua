@@ -41,7 +41,7 @@ local function money(v)
 end
 
 local function check_key(self, add)
-  local key = Client.secrets[self]
+  local key = Client._key(self)
   if not key then
     add("api key", false, "no API key",
       "set OPENROUTER_API_KEY in the environment or pass api_key to openrouter.new")
