@@ -3,15 +3,17 @@
 -- of openrouter.Client.
 
 local errors = require "openrouter.errors"
+local json = require "openrouter.json"
 local suggest = require "openrouter.suggest"
 local Client = require "openrouter.client"
 
 local FILTERS = { free = "boolean", search = "string" }
 local FILTER_NAMES = { "free", "search" }
 
--- The `data` table of an answer, or nil and what was wrong.
+-- The `data` table of an answer (JSON nulls dropped, whole numbers as
+-- integers), or nil and what was wrong.
 local function data_of(doc)
-  if type(doc.data) == "table" then return doc.data end
+  if type(doc.data) == "table" then return json.clean(doc.data) end
   return nil, "the answer has no `data` object"
 end
 

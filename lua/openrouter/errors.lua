@@ -82,9 +82,11 @@ function M.config(message, hint)
   return M.new { kind = "config", message = message, hint = hint }
 end
 
--- JSON null (a light userdata from cjson) and anything else non-data -> nil.
+-- JSON null (a light userdata from cjson) -> nil; whole numbers that the
+-- distributions' cjson decodes as floats on Lua 5.3+ -> integers.
 local function val(v)
-  if type(v) ~= "userdata" then return v end
+  if type(v) == "userdata" then return nil end
+  return json.whole(v)
 end
 
 local function tbl(v) if type(v) == "table" then return v end end
@@ -201,13 +203,14 @@ function M.from_body(status, headers, doc, body, secret, ctx)
   if err then
     e.code = val(err.code)
     e.message = type(val(err.message)) == "string" and err.message or "error without a message"
-    e.metadata = tbl(err.metadata)
+    e.metadata = tbl(err.metadata) and json.clean(err.metadata)
     meta = e.metadata or {}
     avail = tbl(err.availability) or {}
     e.provider = type(val(meta.provider_name)) == "string" and meta.provider_name or nil
     e.raw = val(meta.raw)
+    -- "Provider returned error" says nothing: the provider's own words do
     local inner = e.raw ~= nil and raw_message(e.raw)
-    if inner and inner ~= e.message then
+    if inner and (e.message:lower():find("^provider returned error") or e.message == "") then
       e.message = (e.provider and "[" .. e.provider .. "] " or "") .. inner
     end
     if type(val(doc.id)) == "string" then e.generation_id = doc.id end

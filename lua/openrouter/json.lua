@@ -14,6 +14,31 @@ local decoder = cjson.new()
 M.null = decoder.null
 M.decode = decoder.decode
 
+-- The cjson that distributions ship decodes every number as a float, so on
+-- Lua 5.3+ a token count prints as "29.0".  whole() turns a whole float
+-- back into an integer (a no-op on 5.1/LuaJIT, which have no integers);
+-- clean() does it through a table and drops JSON nulls, for the tables a
+-- user reads directly (responses, usage, error metadata).
+local tointeger = math.tointeger
+
+function M.whole(v)
+  if tointeger and type(v) == "number" then return tointeger(v) or v end
+  return v
+end
+
+function M.clean(v, depth)
+  if v == M.null then return nil end
+  if type(v) ~= "table" then return M.whole(v) end
+  depth = depth or 0
+  if depth > 64 then return v end
+  for k, x in pairs(v) do
+    if x == M.null then v[k] = nil
+    elseif type(x) == "table" then M.clean(x, depth + 1)
+    else v[k] = M.whole(x) end
+  end
+  return v
+end
+
 local object_mt = { __name = "openrouter.json.object" }
 local array_mt = { __name = "openrouter.json.array" }
 

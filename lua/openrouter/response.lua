@@ -69,7 +69,7 @@ function M.chat(doc, x)
   doc.text = type(message) == "table" and nonnull(message.content) or nil
   doc.model = nonnull(doc.model)
   doc.provider = nonnull(doc.provider)
-  doc.usage = nonnull(doc.usage)
+  doc.usage = json.clean(nonnull(doc.usage))
   doc.status = x:status()
   doc.headers = x:headers()
   return doc

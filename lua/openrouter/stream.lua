@@ -104,6 +104,7 @@ function Stream:_chunk(data)
     self.model = nonnull(chunk.model)
     self.provider = nonnull(chunk.provider)
   end
+  if chunk.usage ~= nil then chunk.usage = json.clean(nonnull(chunk.usage)) end
   self._delivered = self._delivered + 1
   self._acc:add(chunk)
   return chunk
