@@ -158,13 +158,14 @@ function Client:__tostring()
   return ("openrouter.Client (%s, key %s)"):format(self.base_url, mask(secrets[self]))
 end
 
--- The request headers, in a fixed order (the key only here).
+-- The request headers, in a fixed order (the key only here; none for a
+-- public endpoint asked without a key).
 function Client:_request_headers(key, streaming)
   local h = {
-    "Authorization: Bearer " .. key,
     "Content-Type: application/json",
     streaming and "Accept: text/event-stream" or "Accept: application/json",
   }
+  if key then table.insert(h, 1, "Authorization: Bearer " .. key) end
   if self.app_url then h[#h + 1] = "HTTP-Referer: " .. self.app_url end
   if self.app_title then
     h[#h + 1] = "X-OpenRouter-Title: " .. self.app_title

@@ -134,10 +134,12 @@ local function raw_message(raw, depth)
   end
 end
 
-local function excerpt(body)
+-- The first bytes of a body that is not what it should be, on one line.
+function M.excerpt(body)
   local s = (body or ""):gsub("%s+", " "):sub(1, 120)
   return s == "" and "(empty)" or s
 end
+local excerpt = M.excerpt
 
 -- The hint for this error: specific when the body says more than the kind.
 local function hint_for(e, ctx)

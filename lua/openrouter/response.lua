@@ -25,10 +25,6 @@ local function decode(body)
   if ok then return doc end
 end
 
-local function excerpt(body)
-  local s = body:gsub("%s+", " "):sub(1, 120)
-  return s == "" and "(empty body)" or s
-end
 
 -- The error a chunk or body carries in band: a top-level `error`, or a
 -- first choice that finished with "error".  nil when there is none.
@@ -55,7 +51,7 @@ function M.decode(x, secret, ctx)
   end
   if type(doc) ~= "table" then
     return nil, errors.new({ kind = "protocol", status = status,
-      message = "the response body is not JSON: " .. excerpt(body) }, secret)
+      message = "the response body is not JSON: " .. errors.excerpt(body) }, secret)
   end
   local err = M.inband_error(status, headers, doc, secret, ctx)
   if err then return nil, err end

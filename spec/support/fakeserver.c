@@ -17,10 +17,23 @@
  * Routes
  *   POST <anything>/chat/completions  the fake model; the scenario is chosen
  *                                     by the "model" of the JSON body
+ *   GET  <anything>/models             the model catalogue (no key needed)
+ *   GET  <anything>/key                the key's limits; the label shows only
+ *                                      the token's last 3 characters
+ *   GET  <anything>/credits            {"data":{"total_credits":10.5,…}}
+ *   GET  <anything>/generation?id=X    404 on the first lookup of X, then the
+ *                                      generation's stats (1024 ids kept)
  *   GET  /_stats   {"requests":N,"connections":N,"open":N,"aborted":N}
  *   GET  /_last    the last request (not /_ ones) as JSON; 404 before any
+ *   GET  /_attempts?model=M  {"count":K}: chat requests naming exactly M
+ *                  (the raw JSON string; 1024 models kept, oldest evicted)
  *   anything else  404 {"error":{"code":404,"message":"Not found: <path>"}}
- * No "Authorization: Bearer <token>" on a non-/_ route gives 401.
+ * Authenticated routes (chat, key, credits, generation): no
+ * "Authorization: Bearer <token>" gives 401 "No auth credentials found", a
+ * token containing "invalid" 401 "Invalid API key".  A token containing
+ * "nocredit" makes chat answer 402 and /key report an exhausted limit.
+ * Every chat request with a readable body is counted for /_attempts, the
+ * ones refused for their key included.
  * A connection whose first request is a /_ one is left out of
  * "connections" and "open", so querying the stats does not change them.
  * "aborted" counts responses the client cut off: the peer closed or reset
@@ -42,11 +55,29 @@
  *   drop-N                           R A*N, then the TCP connection is closed
  *   eof-N                            R A*N T
  *   stall-N                          R A*N, then silence until the client leaves
- * Non-streamed requests get the normal JSON answer, except for status-N,
- * html-N, echo-key, stall-headers and delay-N, which apply to both.  A
- * model outside fake/, or an unknown fake/ name, is the normal scenario; a
- * known fake/ prefix with a bad number is a 400.  The "model" field echoes
- * the requested model.
+ *   error-mid-429                    the same with the typed 429 error
+ *   choice-error                     R "partial" <choice with finish_reason
+ *                                    "error" and a choice-level error> T
+ *   tools                            R <5 tool_calls fragments> <finish
+ *                                    "tool_calls"> U [DONE] T; with a "tool"
+ *                                    message: R <the weather text> S U [DONE] T
+ *   reasoning                        R <2 reasoning deltas> <details only> D
+ *                                    S U [DONE] T
+ *   buffered                         the normal stream, head and body in one
+ *                                    write after 100 ms
+ *   flakydrop-N-TAG                  the first N: the 200 head, then the TCP
+ *                                    connection is closed; later: normal
+ * Errors (same in both modes): status-N, html-N, echo-key, avail-<code>
+ * (availability errors, no "code"), raw-json, raw-text, moderation,
+ * daily-cap, reset-ms-N, retry-after-N, code-string-N, no-code-N, empty-N,
+ * flaky-S-N-TAG and flakynr-S-N-TAG (the first N requests naming the model
+ * answer S, then normal), tools without "tools".  Non-streamed requests get
+ * the normal JSON answer, except for those, stall-headers and delay-N
+ * (both modes), choice-error and error-mid-429 (a 200 whose choice carries
+ * the error), tools, reasoning, buffered and flakydrop.  A model outside
+ * fake/, or an unknown fake/ name, is the normal scenario; a known fake/
+ * prefix with a bad number or code is a 400.  The "model" field echoes the
+ * requested model.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
@@ -103,11 +134,20 @@
 #define STATS_JSON_MAX    160
 #define ERROR_MSG_MAX     64
 #define GEN_HEADER_MAX    (ID_MAX + 32)
+#define TALLY_SLOTS       1024     /* models counted, generation ids seen */
+#define TALLY_KEY_MAX     MODEL_MAX
+#define FLAKY_MAX         1000000ull
+#define WAIT_MAX          9999999999ull  /* reset-ms-N, retry-after-N */
+#define BUFFERED_DELAY_MS 100
+#define DAILY_RESET_MS    (3LL * 3600 * 1000)
+#define HEADER_LINES_MAX  160      /* a few extra response header lines */
+#define TOKEN_TAIL        3        /* key characters shown in /key's label */
 
 /* HTTP statuses the server produces itself. */
 enum {
   HTTP_OK = 200, HTTP_NO_CONTENT = 204, HTTP_RESET_CONTENT = 205, HTTP_NOT_MODIFIED = 304,
-  HTTP_BAD_REQUEST = 400, HTTP_UNAUTHORIZED = 401, HTTP_NOT_FOUND = 404,
+  HTTP_BAD_REQUEST = 400, HTTP_UNAUTHORIZED = 401, HTTP_PAYMENT_REQUIRED = 402,
+  HTTP_FORBIDDEN = 403, HTTP_NOT_FOUND = 404,
   HTTP_LENGTH_REQUIRED = 411, HTTP_PAYLOAD_TOO_LARGE = 413, HTTP_TOO_MANY_REQUESTS = 429,
   HTTP_HEADERS_TOO_LARGE = 431
 };
@@ -118,12 +158,16 @@ static const char CHAT_SUFFIX[] = "/chat/completions";
 static const char HTTP_VERSION_PREFIX[] = "HTTP/1.";   /* then one digit */
 static const char PROVIDER[] = "FakeProvider";
 static const char CONTINUE_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
-static const char NORMAL_TEXT[] = "Hello, world from fake OpenRouter!";
+#define NORMAL_TEXT "Hello, world from fake OpenRouter!"
 static const char *const NORMAL_DELTAS[] = {
   "Hello", ",", " world", " from", " fake", " OpenRouter!"
 };
 #define N_DELTAS (sizeof NORMAL_DELTAS / sizeof NORMAL_DELTAS[0])
 #define ERROR_MID_DELTAS 2
+/* fake/tools after a "tool" message; the degree sign is UTF-8 (octal). */
+static const char *const WEATHER_DELTAS[] = { "The weather", " in Paris", " is 18\302\260C", " and sunny." };
+#define N_WEATHER (sizeof WEATHER_DELTAS / sizeof WEATHER_DELTAS[0])
+static const char *const PARTIAL_DELTAS[] = { "partial" };
 
 #define USAGE_JSON \
   "{\"prompt_tokens\":13,\"completion_tokens\":6,\"total_tokens\":19," \
@@ -136,6 +180,118 @@ static const char *const NORMAL_DELTAS[] = {
 #define CHOICE_CLOSE_STOP \
   "\"},\"finish_reason\":\"stop\",\"native_finish_reason\":\"stop\",\"logprobs\":null}]"
 #define KEEPALIVE_COMMENT ": OPENROUTER PROCESSING"
+/* The end of a chunk's choice after its delta object's members. */
+#define DELTA_CLOSE_NULL "},\"finish_reason\":null,\"native_finish_reason\":null,\"logprobs\":null}]"
+
+/* Mid-stream errors: the legacy string code (error-mid) and the typed one. */
+#define MID_ERROR_LEGACY \
+  "{\"code\":\"server_error\",\"message\":\"Provider disconnected unexpectedly\"}"
+#define MID_ERROR_429 \
+  "{\"code\":429,\"message\":\"Rate limit exceeded\",\"metadata\":{\"error_type\":\"rate_limit_exceeded\"}}"
+#define CHOICE_ERROR \
+  "{\"code\":502,\"message\":\"Provider disconnected mid-stream\"," \
+  "\"metadata\":{\"error_type\":\"provider_unavailable\"}}"
+
+/* fake/choice-error, streamed: the choice that ends the stream. */
+static const char *const CHOICE_ERROR_CHOICES[] = {
+  "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":\"error\","
+  "\"native_finish_reason\":\"error\",\"logprobs\":null,\"error\":" CHOICE_ERROR "}]"
+};
+
+/* fake/tools, streamed: the tool_calls fragments (the third has neither
+   index nor id, as some providers send), then the finish. */
+#define TOOL_FINISH "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}," \
+  "\"finish_reason\":\"tool_calls\",\"native_finish_reason\":\"tool_calls\",\"logprobs\":null}]"
+#define TOOL_OPEN "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":"
+static const char *const TOOL_CHOICES[] = {
+  TOOL_OPEN "[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":"
+  "{\"name\":\"get_weather\",\"arguments\":\"\"}}]" DELTA_CLOSE_NULL,
+  TOOL_OPEN "[{\"index\":0,\"function\":{\"arguments\":\"{\\\"loc\"}}]" DELTA_CLOSE_NULL,
+  TOOL_OPEN "[{\"function\":{\"arguments\":\"ation\\\": \\\"Paris\\\"}\"}}]" DELTA_CLOSE_NULL,
+  TOOL_OPEN "[{\"index\":1,\"id\":\"call_2\",\"type\":\"function\",\"function\":"
+  "{\"name\":\"get_time\",\"arguments\":\"{\\\"tz\\\":\"}}]" DELTA_CLOSE_NULL,
+  TOOL_OPEN "[{\"index\":1,\"function\":{\"arguments\":\"\\\"Europe/Paris\\\"}\"}}]" DELTA_CLOSE_NULL,
+  TOOL_FINISH,
+};
+
+/* fake/reasoning, streamed: two reasoning deltas, then details only. */
+#define REASON_OPEN "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\","
+static const char *const REASONING_CHOICES[] = {
+  REASON_OPEN "\"reasoning\":\"Let me think\",\"reasoning_details\":[{\"type\":\"reasoning.text\","
+  "\"text\":\"Let me think\",\"index\":0,\"format\":\"unknown\",\"signature\":null}]" DELTA_CLOSE_NULL,
+  REASON_OPEN "\"reasoning\":\" about it.\",\"reasoning_details\":[{\"type\":\"reasoning.text\","
+  "\"text\":\" about it.\",\"index\":0}]" DELTA_CLOSE_NULL,
+  REASON_OPEN "\"reasoning_details\":[{\"type\":\"reasoning.summary\",\"summary\":\"Thought briefly\","
+  "\"index\":1,\"format\":\"unknown\"}]" DELTA_CLOSE_NULL,
+};
+#define N_CHOICES(a) (sizeof (a) / sizeof (a)[0])
+
+/* Messages of the non-streamed answers. */
+#define MESSAGE(content, more) \
+  "{\"role\":\"assistant\",\"content\":" content ",\"refusal\":null,\"reasoning\":" more "}"
+#define MSG_NORMAL MESSAGE("\"" NORMAL_TEXT "\"", "null")
+#define MSG_PARTIAL MESSAGE("\"partial output...\"", "null")
+#define MSG_HELLO MESSAGE("\"Hello,\"", "null")
+#define MSG_WEATHER MESSAGE("\"The weather in Paris is 18\302\260C and sunny.\"", "null")
+#define MSG_REASONING MESSAGE("\"" NORMAL_TEXT "\"", "\"Let me think about it.\"," \
+  "\"reasoning_details\":[{\"type\":\"reasoning.text\",\"text\":\"Let me think about it.\"," \
+  "\"index\":0,\"format\":\"unknown\",\"signature\":null},{\"type\":\"reasoning.summary\"," \
+  "\"summary\":\"Thought briefly\",\"index\":1,\"format\":\"unknown\"}]")
+#define MSG_TOOLS MESSAGE("null", "null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\"," \
+  "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"location\\\": \\\"Paris\\\"}\"}}," \
+  "{\"id\":\"call_2\",\"type\":\"function\",\"function\":{\"name\":\"get_time\"," \
+  "\"arguments\":\"{\\\"tz\\\":\\\"Europe/Paris\\\"}\"}}]")
+
+/* Error bodies; the provider ones are verbatim captures (OPENROUTER.md 7.3). */
+#define INVALID_KEY_JSON "{\"error\":{\"code\":401,\"message\":\"Invalid API key\"}}"
+#define NO_CREDIT_JSON \
+  "{\"error\":{\"message\":\"This request requires more credits, or fewer max_tokens. You " \
+  "requested up to 64000 tokens, but can only afford 2666. To increase, visit " \
+  "https://openrouter.ai/settings/credits and upgrade to a paid account\",\"code\":402," \
+  "\"metadata\":{\"provider_name\":null}},\"user_id\":\"user_fake\"}"
+#define RAW_JSON_BODY \
+  "{\"error\":{\"message\":\"Provider returned error\",\"code\":400,\"metadata\":{\"raw\":" \
+  "\"{\\\"error\\\":{\\\"type\\\":\\\"invalid_request_error\\\",\\\"code\\\":" \
+  "\\\"invalid_request_error\\\",\\\"message\\\":\\\"Model 'moonshotai/kimi-k2.6' supports " \
+  "at most 1 image per prompt.\\\",\\\"request_id\\\":\\\"req_*******\\\"}}\"," \
+  "\"provider_name\":\"Crucible\",\"is_byok\":false}},\"user_id\":\"user_***************\"}"
+#define RAW_TEXT_BODY \
+  "{\"error\":{\"message\":\"Provider returned error\",\"code\":429,\"metadata\":{\"raw\":" \
+  "\"z-ai/glm-5.3-flash is temporarily rate-limited upstream. Please retry shortly, or add your " \
+  "own key to accumulate your rate limits: ...\",\"provider_name\":\"BaseTen\",\"limit_source\":" \
+  "\"upstream_provider_shared_pool\",\"remedy_hint\":\"Retry shortly, add your own provider key, " \
+  "or route to another provider\"}}}"
+#define MODERATION_BODY \
+  "{\"error\":{\"code\":403,\"message\":\"Your chosen model requires moderation and your input " \
+  "was flagged\",\"metadata\":{\"reasons\":[\"violence\",\"harassment\"],\"flagged_input\":" \
+  "\"how do I ...\",\"provider_name\":\"FakeProvider\",\"model_slug\":\"openai/gpt-4o\"}}}"
+#define DAILY_CAP_FORMAT \
+  "{\"error\":{\"message\":\"Rate limit exceeded: free-models-per-day. Add 10 credits to unlock " \
+  "1000 free model requests per day\",\"code\":429,\"metadata\":{\"headers\":{\"X-RateLimit-Limit\":" \
+  "\"50\",\"X-RateLimit-Remaining\":\"0\",\"X-RateLimit-Reset\":\"%lld\"},\"provider_name\":null," \
+  "\"limit_source\":\"openrouter_free_tier_daily\"}},\"user_id\":\"user_3DwvHydeNrDpCeQHaaFQqY8fBNH\"}"
+#define RATE_LIMIT_JSON "{\"error\":{\"code\":429,\"message\":\"Rate limit exceeded\"}}"
+#define TOOLS_REQUIRED_JSON \
+  "{\"error\":{\"code\":400,\"message\":\"tools must be included in every request\"}}"
+#define RETRY_AFTER_MS_FLAKY "retry-after-ms: 20\r\n"
+#define RETRY_AFTER_MS_RAW "retry-after-ms: 30\r\n"
+
+/* GET /key and /credits; the label is "sk-or-v1-fak...<tail>". */
+#define KEY_FORMAT \
+  "{\"data\":{\"label\":\"sk-or-v1-fak...%s\",\"limit\":%s,\"limit_reset\":null," \
+  "\"limit_remaining\":%s,\"include_byok_in_limit\":false,\"usage\":%s,\"usage_daily\":%s," \
+  "\"usage_weekly\":%s,\"usage_monthly\":%s,\"byok_usage\":0,\"is_free_tier\":false," \
+  "\"is_management_key\":false,\"is_provisioning_key\":false,\"expires_at\":null," \
+  "\"rate_limit\":{\"requests\":-1,\"interval\":\"10s\",\"note\":\"This field is deprecated " \
+  "and safe to ignore.\"}}}"
+#define CREDITS_JSON "{\"data\":{\"total_credits\":10.5,\"total_usage\":0.25}}"
+/* GET /generation: the stats after the id, which the caller escapes. */
+#define GENERATION_TAIL \
+  "\",\"upstream_id\":\"chatcmpl-1\",\"model\":\"openai/gpt-4o\",\"provider_name\":\"FakeProvider\"," \
+  "\"created_at\":\"2026-11-24T08:00:00Z\",\"streamed\":true,\"cancelled\":false,\"finish_reason\":" \
+  "\"stop\",\"native_finish_reason\":\"stop\",\"tokens_prompt\":13,\"tokens_completion\":6," \
+  "\"total_cost\":0.000093,\"latency\":120,\"generation_time\":80}}"
+
 #define JSON_200_ERROR \
   "{\"error\":{\"code\":502,\"message\":\"Provider returned error\"," \
   "\"metadata\":{\"provider_name\":\"FakeProvider\",\"raw\":\"upstream exploded\"}}}"
@@ -409,6 +565,9 @@ static int wants_close(const struct request *q) {
 struct chat_params {
   char model[MODEL_MAX + 1];   /* raw JSON string contents (still escaped) */
   int stream;
+  int has_tools;               /* a "tools" member, not null */
+  const char *messages;        /* the raw "messages" value, or NULL */
+  size_t messages_len;
 };
 
 /* Skips JSON whitespace in [s, e). */
@@ -464,10 +623,37 @@ static int key_is(const char *k, size_t klen, const char *name) {
   return klen == strlen(name) && memcmp(k, name, klen) == 0;
 }
 
-/* Records the member key = [v, ve) if it is "model" or "stream".
-   -1 if the model is not a string or too long. */
-static int take_member(const char *k, size_t klen, const char *v, const char *ve,
-                       struct chat_params *cp) {
+/* Called for each member of an object: the raw key k[0..klen) (between
+   its quotes) and the value [v, ve).  Nonzero stops the walk as malformed. */
+typedef int (*member_fn)(const char *k, size_t klen, const char *v, const char *ve, void *ctx);
+
+/* Walks the JSON object at s (s at '{'), calling fn for each member.
+   Returns the position after its '}', or NULL if malformed or fn refused. */
+static const char *walk_object(const char *s, const char *e, member_fn fn, void *ctx) {
+  const char *k, *kend, *v;
+  s = skip_ws(s + 1, e);
+  if (s < e && *s == '}') return s + 1;
+  for (;;) {
+    if (s == e || *s != '"') return NULL;
+    k = s;
+    if (!(s = skip_string(s, e))) return NULL;
+    kend = s - 1;
+    s = skip_ws(s, e);
+    if (s == e || *s++ != ':') return NULL;
+    v = s = skip_ws(s, e);
+    if (!(s = skip_value(s, e))) return NULL;
+    if (fn(k + 1, (size_t)(kend - k - 1), v, s, ctx) != 0) return NULL;
+    s = skip_ws(s, e);
+    if (s < e && *s == ',') { s = skip_ws(s + 1, e); continue; }
+    if (s < e && *s == '}') return s + 1;
+    return NULL;
+  }
+}
+
+/* member_fn for the top level of a chat body: records "model", "stream",
+   "tools" and "messages".  -1 if the model is not a string or too long. */
+static int take_member(const char *k, size_t klen, const char *v, const char *ve, void *ctx) {
+  struct chat_params *cp = ctx;
   size_t n = (size_t)(ve - v);
   if (key_is(k, klen, "model")) {
     if (*v != '"' || n - 2 > MODEL_MAX) return -1;
@@ -475,38 +661,47 @@ static int take_member(const char *k, size_t klen, const char *v, const char *ve
     cp->model[n - 2] = '\0';
   } else if (key_is(k, klen, "stream")) {
     cp->stream = key_is(v, n, "true");
+  } else if (key_is(k, klen, "tools")) {
+    cp->has_tools = !key_is(v, n, "null");
+  } else if (key_is(k, klen, "messages")) {
+    cp->messages = v;
+    cp->messages_len = n;
   }
   return 0;
 }
 
-/* Reads "model" and "stream" from the top-level object of a JSON body.
-   0 on success, -1 if the body is not a JSON object. */
+/* Reads "model", "stream", "tools" and "messages" from the top-level
+   object of a JSON body.  0 on success, -1 if the body is not a JSON
+   object. */
 static int parse_chat_body(const char *s, size_t n, struct chat_params *cp) {
-  const char *e = s + n, *k, *kend, *v;
-  cp->model[0] = '\0';
-  cp->stream = 0;
+  const char *e = s + n;
+  memset(cp, 0, sizeof *cp);
   s = skip_ws(s, e);
-  if (s == e || *s++ != '{') return -1;
-  s = skip_ws(s, e);
-  if (s < e && *s == '}') s++;
-  else for (;;) {
-    if (s == e || *s != '"') return -1;
-    k = s;
-    if (!(s = skip_string(s, e))) return -1;
-    kend = s - 1;
-    s = skip_ws(s, e);
-    if (s == e || *s++ != ':') return -1;
-    v = s = skip_ws(s, e);
-    if (!(s = skip_value(s, e))) return -1;
-    if (take_member(k + 1, (size_t)(kend - k - 1), v, s, cp) != 0) return -1;
-    s = skip_ws(s, e);
-    if (s < e && *s == ',') { s = skip_ws(s + 1, e); continue; }
-    if (s < e && *s == '}') { s++; break; }
-    return -1;
-  }
+  if (s == e || *s != '{' || !(s = walk_object(s, e, take_member, cp))) return -1;
   if (skip_ws(s, e) != e) return -1;
   if (cp->model[0] == '\0') memcpy(cp->model, DEFAULT_MODEL, sizeof DEFAULT_MODEL);
   return 0;
+}
+
+/* member_fn of a message: sets *(int *)ctx if its "role" is "tool". */
+static int check_role(const char *k, size_t klen, const char *v, const char *ve, void *ctx) {
+  if (key_is(k, klen, "role") && key_is(v, (size_t)(ve - v), "\"tool\"")) *(int *)ctx = 1;
+  return 0;
+}
+
+/* 1 if the JSON array s[0..n) holds an object whose "role" is "tool". */
+static int has_tool_message(const char *s, size_t n) {
+  const char *e = s + n, *end;
+  int found = 0;
+  if (n == 0 || *s != '[') return 0;
+  s = skip_ws(s + 1, e);
+  while (s < e && *s != ']' && !found) {
+    if (!(end = skip_value(s, e))) return 0;
+    if (*s == '{') walk_object(s, end, check_role, &found);
+    s = skip_ws(end, e);
+    if (s < e && *s == ',') s = skip_ws(s + 1, e);
+  }
+  return found;
 }
 
 /* ------------------------------------------------------------ scenarios */
@@ -514,10 +709,18 @@ static int parse_chat_body(const char *s, size_t n, struct chat_params *cp) {
 enum scen {
   SC_NORMAL, SC_CHUNKS, SC_STATUS, SC_HTML, SC_DROP, SC_EOF, SC_STALL,
   SC_STALL_HEADERS, SC_KEEPALIVE, SC_SLOW, SC_DELAY, SC_DRIP, SC_CRLF, SC_CR,
-  SC_BIG, SC_NOTJSON, SC_ERROR_MID, SC_JSON_200, SC_USAGE_LEGACY, SC_ECHO_KEY
+  SC_BIG, SC_NOTJSON, SC_ERROR_MID, SC_JSON_200, SC_USAGE_LEGACY, SC_ECHO_KEY,
+  SC_AVAIL, SC_RAW_JSON, SC_RAW_TEXT, SC_MODERATION, SC_DAILY_CAP, SC_RESET_MS,
+  SC_RETRY_AFTER, SC_CODE_STRING, SC_NO_CODE, SC_EMPTY, SC_CHOICE_ERROR,
+  SC_ERROR_MID_429, SC_FLAKY, SC_FLAKYNR, SC_FLAKYDROP, SC_BUFFERED, SC_TOOLS,
+  SC_REASONING,
+  /* resolved per request (resolve_scenario), never named */
+  SC_HEAD_DROP, SC_TOOLS_FINAL, SC_TOOLS_MISSING
 };
 
-struct scenario { enum scen kind; uint64_t n; };
+/* n: the number after the name (flaky: the status); n2: flaky's count of
+   failures; avail-<code>: n is the index in AVAIL. */
+struct scenario { enum scen kind; uint64_t n, n2; };
 
 /* Names after "fake/"; `max` > 0 means "<name><number>", number <= max. */
 static const struct scenario_def { const char *name; enum scen kind; uint64_t max; } SCENARIOS[] = {
@@ -530,9 +733,42 @@ static const struct scenario_def { const char *name; enum scen kind; uint64_t ma
   { "crlf", SC_CRLF, 0 },                   { "cr", SC_CR, 0 },
   { "notjson", SC_NOTJSON, 0 },             { "error-mid", SC_ERROR_MID, 0 },
   { "json-200", SC_JSON_200, 0 },           { "usage-legacy", SC_USAGE_LEGACY, 0 },
-  { "echo-key", SC_ECHO_KEY, 0 },
+  { "echo-key", SC_ECHO_KEY, 0 },           { "raw-json", SC_RAW_JSON, 0 },
+  { "raw-text", SC_RAW_TEXT, 0 },           { "moderation", SC_MODERATION, 0 },
+  { "daily-cap", SC_DAILY_CAP, 0 },         { "choice-error", SC_CHOICE_ERROR, 0 },
+  { "error-mid-429", SC_ERROR_MID_429, 0 }, { "buffered", SC_BUFFERED, 0 },
+  { "tools", SC_TOOLS, 0 },                 { "reasoning", SC_REASONING, 0 },
+  { "reset-ms-", SC_RESET_MS, WAIT_MAX },   { "retry-after-", SC_RETRY_AFTER, WAIT_MAX },
+  { "code-string-", SC_CODE_STRING, STATUS_MAX }, { "no-code-", SC_NO_CODE, STATUS_MAX },
+  { "empty-", SC_EMPTY, STATUS_MAX },
 };
 #define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
+
+/* fake/avail-<code>: OpenRouter's model-availability errors.  The message
+   is <before><model><after>. */
+static const struct avail_def {
+  const char *code, *error_type, *before, *after;
+  int status, retryable;
+} AVAIL[] = {
+  { "model_not_found", "invalid_request", "", " is not a valid model ID", 400, 0 },
+  { "wrong_endpoint", "invalid_request", "", " is not available on this endpoint", 400, 0 },
+  { "no_endpoints", "not_found", "No endpoints found for ", ".", 404, 0 },
+  { "model_deprecated", "not_found", "", " has been deprecated and is no longer available", 404, 0 },
+  { "capacity_exhausted", "rate_limit_exceeded", "",
+    " is temporarily at capacity. Please retry shortly.", 429, 1 },
+  { "temporarily_unavailable", "provider_overloaded", "",
+    " is temporarily unavailable. Please retry shortly.", 503, 1 },
+  { "region_restricted", "permission_denied", "", " is not available in your region", 403, 0 },
+};
+#define N_AVAIL (sizeof AVAIL / sizeof AVAIL[0])
+static const char AVAIL_PREFIX[] = "avail-";
+
+/* The flaky families: "<name><S>-<N>[-TAG]" (status, failures) or, without
+   a status, "<name><N>[-TAG]". */
+static const struct flaky_def { const char *name; enum scen kind; int has_status; } FLAKY[] = {
+  { "flaky-", SC_FLAKY, 1 }, { "flakynr-", SC_FLAKYNR, 1 }, { "flakydrop-", SC_FLAKYDROP, 0 },
+};
+#define N_FLAKY (sizeof FLAKY / sizeof FLAKY[0])
 
 /* 1 if an HTTP status can carry the fake error body. */
 static int status_ok(uint64_t st) {
@@ -540,19 +776,54 @@ static int status_ok(uint64_t st) {
          st != HTTP_RESET_CONTENT && st != HTTP_NOT_MODIFIED;
 }
 
-/* Picks the scenario for a model id.  0, or -1 for a known fake/ prefix
-   followed by a bad number. */
-static int parse_scenario(const char *model, struct scenario *sc) {
-  const char *name = model + sizeof FAKE_PREFIX - 1;
-  size_t i, l;
-  sc->kind = SC_NORMAL;
-  sc->n = 0;
-  if (strncmp(model, FAKE_PREFIX, sizeof FAKE_PREFIX - 1) != 0) return 0;
-  for (i = 0; i < N_SCENARIOS; i++)
-    if (SCENARIOS[i].max == 0 && strcmp(name, SCENARIOS[i].name) == 0) {
-      sc->kind = SCENARIOS[i].kind;
+/* 1 for the scenarios whose number is the HTTP status to answer. */
+static int is_status_kind(enum scen k) {
+  return k == SC_STATUS || k == SC_HTML || k == SC_CODE_STRING || k == SC_NO_CODE ||
+         k == SC_EMPTY || k == SC_FLAKY || k == SC_FLAKYNR;
+}
+
+/* Reads the decimal number at *s up to the next '-' or the end of the
+   string, and moves *s past it and past that '-'.  0 or -1. */
+static int take_number(const char **s, uint64_t max, uint64_t *out) {
+  const char *dash = strchr(*s, '-');
+  size_t n = dash ? (size_t)(dash - *s) : strlen(*s);
+  if (n > NUM_DIGITS_MAX || parse_dec(*s, n, max, out) != 0 || *out > max) return -1;
+  *s += dash ? n + 1 : n;
+  return 0;
+}
+
+/* 1 if s is made of [a-z0-9] only (possibly empty). */
+static int is_tag(const char *s) {
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9'))) return 0;
+  return 1;
+}
+
+/* rest follows a flaky family's name: its numbers and tag into sc.  0 or
+   -1. */
+static int parse_flaky(const struct flaky_def *f, const char *rest, struct scenario *sc) {
+  sc->kind = f->kind;
+  if (f->has_status && take_number(&rest, STATUS_MAX, &sc->n) != 0) return -1;
+  if (take_number(&rest, FLAKY_MAX, &sc->n2) != 0) return -1;
+  return is_tag(rest) ? 0 : -1;
+}
+
+/* rest follows "avail-": the availability code into sc->n.  0 or -1. */
+static int parse_avail(const char *rest, struct scenario *sc) {
+  size_t i;
+  for (i = 0; i < N_AVAIL; i++)
+    if (strcmp(rest, AVAIL[i].code) == 0) {
+      sc->kind = SC_AVAIL;
+      sc->n = i;
       return 0;
     }
+  return -1;
+}
+
+/* name (after "fake/") against the "<name><number>" table.  0 (sc->kind
+   stays SC_NORMAL if no prefix matches), or -1 for a bad number. */
+static int parse_numbered(const char *name, struct scenario *sc) {
+  size_t i, l;
   for (i = 0; i < N_SCENARIOS; i++) {
     l = strlen(SCENARIOS[i].name);
     if (SCENARIOS[i].max == 0 || strncmp(name, SCENARIOS[i].name, l) != 0) continue;
@@ -561,9 +832,35 @@ static int parse_scenario(const char *model, struct scenario *sc) {
         sc->n > SCENARIOS[i].max)
       return -1;
     sc->kind = SCENARIOS[i].kind;
-    if ((sc->kind == SC_STATUS || sc->kind == SC_HTML) && !status_ok(sc->n)) return -1;
     return 0;
   }
+  return 0;
+}
+
+/* Picks the scenario for a model id.  0, or -1 for a known fake/ prefix
+   followed by a bad number or code. */
+static int parse_scenario(const char *model, struct scenario *sc) {
+  const char *name = model + sizeof FAKE_PREFIX - 1;
+  size_t i, l;
+  int rc;
+  sc->kind = SC_NORMAL;
+  sc->n = sc->n2 = 0;
+  if (strncmp(model, FAKE_PREFIX, sizeof FAKE_PREFIX - 1) != 0) return 0;
+  for (i = 0; i < N_SCENARIOS; i++)
+    if (SCENARIOS[i].max == 0 && strcmp(name, SCENARIOS[i].name) == 0) {
+      sc->kind = SCENARIOS[i].kind;
+      return 0;
+    }
+  if (strncmp(name, AVAIL_PREFIX, sizeof AVAIL_PREFIX - 1) == 0)
+    return parse_avail(name + sizeof AVAIL_PREFIX - 1, sc);
+  rc = 1;
+  for (i = 0; i < N_FLAKY && rc == 1; i++) {
+    l = strlen(FLAKY[i].name);
+    if (strncmp(name, FLAKY[i].name, l) == 0) rc = parse_flaky(&FLAKY[i], name + l, sc);
+  }
+  if (rc == 1) rc = parse_numbered(name, sc);
+  if (rc != 0) return -1;
+  if (is_status_kind(sc->kind) && !status_ok(sc->n)) return -1;
   return 0;
 }
 
@@ -594,7 +891,7 @@ static const char *reason_phrase(int status) {
 /* One step of a streamed response's event program. */
 enum op_kind {
   OP_COMMENTS, OP_ROLE, OP_DELTAS, OP_REPEAT_A, OP_BIG, OP_NOTJSON, OP_ERROR_MID,
-  OP_STOP, OP_USAGE, OP_USAGE_LEGACY, OP_DONE,
+  OP_CHOICES, OP_STOP, OP_USAGE, OP_USAGE_LEGACY, OP_DONE,
   OP_END, OP_DROP, OP_STALL        /* terminal: how the body ends */
 };
 struct op { enum op_kind kind; uint64_t count; };
@@ -624,6 +921,9 @@ struct response {
   struct buf drip_buf;  /* fake/drip: the whole SSE body, sent byte by byte */
   struct buf obj_head;  /* `data: {"id":…,"created":…,"choices":` */
   struct buf rep;       /* one complete content event "a", pre-formatted */
+  const char *const *deltas;   /* OP_DELTAS: the content strings (JSON-safe) */
+  const char *const *choices;  /* OP_CHOICES: complete "choices" arrays */
+  const char *mid_error;       /* OP_ERROR_MID: the error object */
   char id[ID_MAX];
   long long created;
   char model[MODEL_MAX + 1];
@@ -646,6 +946,11 @@ struct conn {
   struct response r;
 };
 
+/* A bounded table of counts by key (model ids, generation ids); when full,
+   a new key replaces the oldest one. */
+struct tally_entry { uint32_t hash; size_t len; unsigned long long count; char key[TALLY_KEY_MAX]; };
+struct tally { struct tally_entry e[TALLY_SLOTS]; size_t used, next; };
+
 /* The whole server state. */
 static struct server {
   int lfd;
@@ -659,6 +964,9 @@ static struct server {
   struct buf last_head, last_body;   /* the last recorded request */
   int have_last;
   struct buf scratch;                /* response bodies being built */
+  struct buf models;                 /* GET /models, built on first use */
+  struct tally attempts;             /* chat requests by model */
+  struct tally generations;          /* /generation lookups by id */
 } S;
 
 static volatile sig_atomic_t stop_signal;
@@ -668,6 +976,51 @@ static int64_t mono_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The wall clock in milliseconds since the epoch. */
+static long long wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* FNV-1a of s[0..n). */
+static uint32_t hash_bytes(const char *s, size_t n) {
+  uint32_t h = 2166136261u;
+  size_t i;
+  for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+  return h;
+}
+
+/* The slot of key k[0..n) whose hash is h, or t->used if it is absent. */
+static size_t tally_find(const struct tally *t, uint32_t h, const char *k, size_t n) {
+  size_t i;
+  for (i = 0; i < t->used; i++)
+    if (t->e[i].hash == h && t->e[i].len == n && memcmp(t->e[i].key, k, n) == 0) break;
+  return i;
+}
+
+/* The count of key k[0..n) (n <= TALLY_KEY_MAX), 0 if it is not in t. */
+static unsigned long long tally_get(const struct tally *t, const char *k, size_t n) {
+  size_t i = tally_find(t, hash_bytes(k, n), k, n);
+  return i < t->used ? t->e[i].count : 0;
+}
+
+/* Adds one to the count of key k[0..n) (n <= TALLY_KEY_MAX); a new key
+   takes a free slot, or the oldest key's.  Returns the new count. */
+static unsigned long long tally_bump(struct tally *t, const char *k, size_t n) {
+  uint32_t h = hash_bytes(k, n);
+  size_t i = tally_find(t, h, k, n);
+  struct tally_entry *e;
+  if (i < t->used) return ++t->e[i].count;
+  if (t->used < TALLY_SLOTS) e = &t->e[t->used++];
+  else { e = &t->e[t->next]; t->next = (t->next + 1) % TALLY_SLOTS; }
+  e->hash = h;
+  e->len = n;
+  e->count = 1;
+  memcpy(e->key, k, n);
+  return 1;
 }
 
 /* Closes the connection.  by_peer: the client closed or reset it, which
@@ -720,12 +1073,21 @@ static void end_head(struct conn *c) {
   buf_adds(&c->out, "\r\n");
 }
 
+/* The X-Generation-Id header line of this response (static storage). */
+static const char *gen_id_header(const struct response *r) {
+  static char line[GEN_HEADER_MAX];
+  snprintf(line, sizeof line, "X-Generation-Id: %s\r\n", r->id);
+  return line;
+}
+
 /* Queues a complete response with a Content-Length body.  extra: more
-   header lines ("Name: value\r\n" each), or NULL. */
+   header lines ("Name: value\r\n" each), or NULL.  A chat response that
+   has its generation (init_generation) also gets X-Generation-Id. */
 static void respond_fixed(struct conn *c, int status, const char *ctype, const char *extra,
                           const char *body, size_t blen) {
   add_status_line(c, status);
   buf_printf(&c->out, "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, blen);
+  if (c->r.id[0]) buf_adds(&c->out, gen_id_header(&c->r));
   if (extra) buf_adds(&c->out, extra);
   end_head(c);
   buf_add(&c->out, body, blen);
@@ -746,6 +1108,26 @@ static void respond_error(struct conn *c, int status, const char *extra, const c
   respond_fixed(c, status, "application/json", extra, b->p, b->len);
 }
 
+/* Queues a JSON response whose body is printf-formatted. */
+static void respond_json(struct conn *c, int status, const char *extra, const char *fmt, ...) {
+  struct buf *b = &S.scratch;
+  va_list ap;
+  int n;
+  b->len = 0;
+  buf_reserve(b, BUF_MIN);
+  va_start(ap, fmt);
+  n = vsnprintf(b->p, b->cap, fmt, ap);
+  va_end(ap);
+  if (n < 0) n = 0;
+  if ((size_t)n >= b->cap) {
+    buf_reserve(b, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(b->p, b->cap, fmt, ap);
+    va_end(ap);
+  }
+  respond_fixed(c, status, "application/json", extra, b->p, (size_t)n);
+}
+
 /* Replies to a request that cannot be served (malformed, too large) and
    closes the connection after it; never counted as a request. */
 static void reject(struct conn *c, int status, const char *msg) {
@@ -764,31 +1146,32 @@ static void init_generation(struct response *r, const char *model) {
   snprintf(r->model, sizeof r->model, "%s", model);
 }
 
-/* The X-Generation-Id header line of this response (static storage). */
-static const char *gen_id_header(const struct response *r) {
-  static char line[GEN_HEADER_MAX];
-  snprintf(line, sizeof line, "X-Generation-Id: %s\r\n", r->id);
-  return line;
-}
-
-/* Queues the normal non-streamed chat completion. */
-static void respond_completion(struct conn *c) {
+/* Queues a non-streamed chat completion with one choice: its finish
+   reason, message object and extra members (",\"error\":…" or ""). */
+static void respond_completion_with(struct conn *c, const char *finish, const char *message,
+                                    const char *choice_extra) {
   struct response *r = &c->r;
   struct buf *b = &S.scratch;
   b->len = 0;
   buf_printf(b, "{\"id\":\"%s\",\"provider\":\"%s\",\"model\":\"%s\","
              "\"object\":\"chat.completion\",\"created\":%lld,"
-             "\"choices\":[{\"index\":0,\"finish_reason\":\"stop\","
-             "\"native_finish_reason\":\"stop\",\"logprobs\":null,"
-             "\"message\":{\"role\":\"assistant\",\"content\":\"%s\","
-             "\"refusal\":null,\"reasoning\":null}}],\"usage\":" USAGE_JSON "}",
-             r->id, PROVIDER, r->model, r->created, NORMAL_TEXT);
-  respond_fixed(c, HTTP_OK, "application/json", gen_id_header(r), b->p, b->len);
+             "\"choices\":[{\"index\":0,\"finish_reason\":\"%s\","
+             "\"native_finish_reason\":\"%s\",\"logprobs\":null,"
+             "\"message\":%s%s}],\"usage\":" USAGE_JSON "}",
+             r->id, PROVIDER, r->model, r->created, finish, finish, message, choice_extra);
+  respond_fixed(c, HTTP_OK, "application/json", NULL, b->p, b->len);
 }
 
-/* Queues a Cloudflare-style HTML error page. */
+/* Queues the normal non-streamed chat completion. */
+static void respond_completion(struct conn *c) {
+  respond_completion_with(c, "stop", MSG_NORMAL, "");
+}
+
+/* Queues a Cloudflare-style HTML error page (from the edge: no
+   X-Generation-Id). */
 static void respond_html(struct conn *c, int status) {
   struct buf *b = &S.scratch;
+  c->r.id[0] = '\0';
   b->len = 0;
   buf_printf(b, "<html><head><title>%d</title></head><body><h1>%d %s</h1>cloudflare"
              "</body></html>", status, status, reason_phrase(status));
@@ -831,9 +1214,19 @@ static void add_op(struct response *r, enum op_kind kind, uint64_t count) {
   r->nops++;
 }
 
+/* Appends the steps that end a stream which stops before its usage: the
+   error event or choice (n of `kind`), then the end of the body. */
+static void add_error_end(struct response *r, enum op_kind kind, uint64_t n) {
+  add_op(r, kind, n);
+  add_op(r, OP_END, 0);
+}
+
 /* Builds the event program of a streamed scenario (see the file comment). */
 static void set_program(struct response *r, const struct scenario *sc) {
   r->nops = r->op = 0;
+  r->deltas = NORMAL_DELTAS;
+  r->mid_error = MID_ERROR_LEGACY;
+  if (sc->kind == SC_HEAD_DROP) { add_op(r, OP_DROP, 0); return; }
   if (sc->kind == SC_KEEPALIVE) add_op(r, OP_COMMENTS, sc->n);
   add_op(r, OP_ROLE, 1);
   switch (sc->kind) {
@@ -841,11 +1234,30 @@ static void set_program(struct response *r, const struct scenario *sc) {
     add_op(r, OP_REPEAT_A, sc->n);
     add_op(r, sc->kind == SC_DROP ? OP_DROP : sc->kind == SC_EOF ? OP_END : OP_STALL, 0);
     return;
-  case SC_ERROR_MID:
+  case SC_ERROR_MID: case SC_ERROR_MID_429:
+    if (sc->kind == SC_ERROR_MID_429) r->mid_error = MID_ERROR_429;
     add_op(r, OP_DELTAS, ERROR_MID_DELTAS);
-    add_op(r, OP_ERROR_MID, 1);
+    add_error_end(r, OP_ERROR_MID, 1);
+    return;
+  case SC_CHOICE_ERROR:
+    r->deltas = PARTIAL_DELTAS;
+    r->choices = CHOICE_ERROR_CHOICES;
+    add_op(r, OP_DELTAS, N_CHOICES(PARTIAL_DELTAS));
+    add_error_end(r, OP_CHOICES, N_CHOICES(CHOICE_ERROR_CHOICES));
+    return;
+  case SC_TOOLS:
+    r->choices = TOOL_CHOICES;
+    add_op(r, OP_CHOICES, N_CHOICES(TOOL_CHOICES));
+    add_op(r, OP_USAGE, 1);
+    add_op(r, OP_DONE, 1);
     add_op(r, OP_END, 0);
     return;
+  case SC_REASONING:
+    r->choices = REASONING_CHOICES;
+    add_op(r, OP_CHOICES, N_CHOICES(REASONING_CHOICES));
+    add_op(r, OP_DELTAS, N_DELTAS);
+    break;
+  case SC_TOOLS_FINAL: r->deltas = WEATHER_DELTAS; add_op(r, OP_DELTAS, N_WEATHER); break;
   case SC_CHUNKS: add_op(r, OP_REPEAT_A, sc->n); break;
   case SC_BIG: add_op(r, OP_BIG, sc->n); break;
   case SC_NOTJSON: add_op(r, OP_NOTJSON, 1); break;
@@ -937,7 +1349,13 @@ static void emit_single(struct response *r, struct buf *b) {
   switch (r->ops[r->op].kind) {
   case OP_COMMENTS: buf_adds(b, KEEPALIVE_COMMENT); add_event_end(b, r); break;
   case OP_ROLE: add_content_chunk(b, r, "", 0); break;
-  case OP_DELTAS: add_content_chunk(b, r, NORMAL_DELTAS[r->sub], 0); break;
+  case OP_DELTAS: add_content_chunk(b, r, r->deltas[r->sub], 0); break;
+  case OP_CHOICES:
+    buf_add(b, r->obj_head.p, r->obj_head.len);
+    buf_adds(b, r->choices[r->sub]);
+    buf_adds(b, "}");
+    add_event_end(b, r);
+    break;
   case OP_STOP: add_content_chunk(b, r, "", 1); break;
   case OP_NOTJSON: buf_adds(b, "data: this is not json"); add_event_end(b, r); break;
   case OP_USAGE:
@@ -952,10 +1370,9 @@ static void emit_single(struct response *r, struct buf *b) {
     break;
   case OP_ERROR_MID:
     buf_printf(b, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\",\"created\":%lld,"
-               "\"model\":\"%s\",\"provider\":\"%s\",\"error\":{\"code\":\"server_error\","
-               "\"message\":\"Provider disconnected unexpectedly\"},\"choices\":[{\"index\":0,"
+               "\"model\":\"%s\",\"provider\":\"%s\",\"error\":%s,\"choices\":[{\"index\":0,"
                "\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}",
-               r->id, r->created, r->model, PROVIDER);
+               r->id, r->created, r->model, PROVIDER, r->mid_error);
     add_event_end(b, r);
     break;
   case OP_DONE: buf_adds(b, "data: [DONE]"); add_event_end(b, r); break;
@@ -1037,6 +1454,22 @@ static void produce(struct conn *c) {
   if (!r->gap_pending) finish_program(c);
 }
 
+/* fake/buffered: renders the whole program at once as one HTTP chunk and
+   the end of the chunked body, so head and body leave in one write. */
+static void render_whole_body(struct conn *c) {
+  struct response *r = &c->r;
+  struct buf *b = &S.scratch;
+  b->len = 0;
+  while (!op_terminal(r->ops[r->op].kind)) {
+    emit_some(r, b, (size_t)-1);
+    r->gap_pending = 0;
+  }
+  buf_printf(&c->out, "%zx\r\n", b->len);
+  buf_add(&c->out, b->p, b->len);
+  buf_adds(&c->out, "\r\n0\r\n\r\n");
+  r->finished = 1;
+}
+
 /* ------------------------------------------------------------ routes */
 
 /* Keeps a copy of the request for GET /_last. */
@@ -1109,7 +1542,65 @@ static void serve_last(struct conn *c) {
   respond_fixed(c, HTTP_OK, "application/json", NULL, b->p, b->len);
 }
 
-/* The /_ routes: stats and last request.  Never counted; a connection
+/* The value of a hex digit, or -1. */
+static int hex_value(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+
+/* URL-decodes s[0..n) ("%XX", "+" for a space) into out[0..max).  The
+   decoded length, or -1 if it does not fit. */
+static long url_decode(const char *s, size_t n, char *out, size_t max) {
+  size_t i, o = 0;
+  for (i = 0; i < n; i++, o++) {
+    char ch = s[i];
+    if (o == max) return -1;
+    if (ch == '+') ch = ' ';
+    else if (ch == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      ch = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    }
+    out[o] = ch;
+  }
+  return (long)o;
+}
+
+/* The decoded value of query parameter `name` of the request target, in
+   out[0..max).  Its length, -1 if absent, -2 if longer than max. */
+static long query_param(const char *p, const struct request *q, const char *name, char *out,
+                        size_t max) {
+  const char *s = p + q->target.off + q->path.len, *e = p + q->target.off + q->target.len;
+  size_t nl = strlen(name);
+  long n;
+  while (s < e) {
+    const char *amp, *v;
+    s++;                                   /* the '?' or '&' */
+    amp = memchr(s, '&', (size_t)(e - s));
+    if (!amp) amp = e;
+    v = s + nl;
+    if (v < amp && *v == '=' && memcmp(s, name, nl) == 0) {
+      n = url_decode(v + 1, (size_t)(amp - v - 1), out, max);
+      return n < 0 ? -2 : n;
+    }
+    s = amp;
+  }
+  return -1;
+}
+
+/* GET /_attempts?model=M: how many chat requests named exactly M. */
+static void serve_attempts(struct conn *c) {
+  char model[TALLY_KEY_MAX];
+  long n = query_param(c->in.p, &c->req, "model", model, sizeof model);
+  if (n < 0) {
+    respond_error(c, HTTP_BAD_REQUEST, NULL, "Missing or too long model parameter", NULL, 0);
+    return;
+  }
+  respond_json(c, HTTP_OK, NULL, "{\"count\":%llu}", tally_get(&S.attempts, model, (size_t)n));
+}
+
+/* The /_ routes: stats, last request, attempts.  Never counted; a connection
    that starts with one is left out of connections/open. */
 static void serve_internal(struct conn *c, int first_on_conn) {
   const char *p = c->in.p;
@@ -1128,8 +1619,122 @@ static void serve_internal(struct conn *c, int first_on_conn) {
     respond_fixed(c, HTTP_OK, "application/json", NULL, body, (size_t)n);
   } else if (span_ieq(p, path, "/_last")) {
     serve_last(c);
+  } else if (span_ieq(p, path, "/_attempts")) {
+    serve_attempts(c);
   } else {
     respond_error(c, HTTP_NOT_FOUND, NULL, "Not found: ", p + path.off, path.len);
+  }
+}
+
+/* 1 if the request's bearer token contains `word`. */
+static int key_has(const struct conn *c, const char *word) {
+  const struct request *q = &c->req;
+  return q->has_bearer &&
+         memmem(c->in.p + q->bearer.off, q->bearer.len, word, strlen(word)) != NULL;
+}
+
+/* The key check of an authenticated route: queues a 401 and returns 1
+   when there is no bearer token or it contains "invalid"; else 0. */
+static int auth_rejects(struct conn *c) {
+  if (!c->req.has_bearer)
+    respond_error(c, HTTP_UNAUTHORIZED, NULL, "No auth credentials found", NULL, 0);
+  else if (key_has(c, "invalid"))
+    respond_fixed(c, HTTP_UNAUTHORIZED, "application/json", NULL, INVALID_KEY_JSON,
+                  sizeof INVALID_KEY_JSON - 1);
+  else
+    return 0;
+  return 1;
+}
+
+/* Queues an availability error for this response's model: no "code",
+   "retry_after" only when retryable. */
+static void respond_avail(struct conn *c, const struct avail_def *a) {
+  struct buf *b = &S.scratch;
+  const char *model = c->r.model;    /* still JSON-escaped */
+  b->len = 0;
+  buf_printf(b, "{\"error\":{\"message\":\"%s%s%s\",\"error_type\":\"%s\",\"http_status\":%d,"
+             "\"availability\":{\"code\":\"%s\",\"retryable\":%s,", a->before, model, a->after,
+             a->error_type, a->status, a->code, a->retryable ? "true" : "false");
+  if (a->retryable) buf_adds(b, "\"retry_after\":1,");
+  buf_printf(b, "\"requested_models\":[\"%s\"]}}}", model);
+  respond_fixed(c, a->status, "application/json", NULL, b->p, b->len);
+}
+
+/* Queues the free-models-per-day 429: the reset (3 hours from now, epoch
+   ms) both in the body's metadata.headers and as response headers. */
+static void respond_daily_cap(struct conn *c) {
+  long long reset = wall_ms() + DAILY_RESET_MS;
+  char extra[HEADER_LINES_MAX];
+  snprintf(extra, sizeof extra, "X-RateLimit-Limit: 50\r\nX-RateLimit-Remaining: 0\r\n"
+           "X-RateLimit-Reset: %lld\r\n", reset);
+  respond_json(c, HTTP_TOO_MANY_REQUESTS, extra, DAILY_CAP_FORMAT, reset);
+}
+
+/* Error scenarios with a constant body. */
+static const struct fixed_error { enum scen kind; int status; const char *extra, *body; }
+FIXED_ERRORS[] = {
+  { SC_RAW_JSON, HTTP_BAD_REQUEST, NULL, RAW_JSON_BODY },
+  { SC_RAW_TEXT, HTTP_TOO_MANY_REQUESTS, RETRY_AFTER_MS_RAW, RAW_TEXT_BODY },
+  { SC_MODERATION, HTTP_FORBIDDEN, NULL, MODERATION_BODY },
+  { SC_TOOLS_MISSING, HTTP_BAD_REQUEST, NULL, TOOLS_REQUIRED_JSON },
+};
+#define N_FIXED_ERRORS (sizeof FIXED_ERRORS / sizeof FIXED_ERRORS[0])
+
+/* Queues the answer of the newer error scenarios, the same streamed or
+   not.  1 if sc is one of them, else 0 (nothing queued). */
+static int serve_error_scenario(struct conn *c, const struct scenario *sc) {
+  int st = (int)sc->n;
+  char extra[HEADER_LINES_MAX];
+  size_t i;
+  for (i = 0; i < N_FIXED_ERRORS; i++)
+    if (FIXED_ERRORS[i].kind == sc->kind) {
+      respond_fixed(c, FIXED_ERRORS[i].status, "application/json", FIXED_ERRORS[i].extra,
+                    FIXED_ERRORS[i].body, strlen(FIXED_ERRORS[i].body));
+      return 1;
+    }
+  switch (sc->kind) {
+  case SC_AVAIL: respond_avail(c, &AVAIL[sc->n]); return 1;
+  case SC_DAILY_CAP: respond_daily_cap(c); return 1;
+  case SC_RESET_MS:
+    snprintf(extra, sizeof extra, "X-RateLimit-Reset: %lld\r\n", wall_ms() + (long long)sc->n);
+    respond_json(c, HTTP_TOO_MANY_REQUESTS, extra, RATE_LIMIT_JSON);
+    return 1;
+  case SC_RETRY_AFTER:
+    snprintf(extra, sizeof extra, "Retry-After: %llu\r\n", (unsigned long long)sc->n);
+    respond_json(c, HTTP_TOO_MANY_REQUESTS, extra, RATE_LIMIT_JSON);
+    return 1;
+  case SC_CODE_STRING:
+    respond_json(c, st, NULL, "{\"error\":{\"code\":\"some_string_code\",\"message\":"
+                 "\"String code %d\"}}", st);
+    return 1;
+  case SC_NO_CODE: respond_json(c, st, NULL, "{\"error\":{\"message\":\"No code %d\"}}", st); return 1;
+  case SC_EMPTY: respond_fixed(c, st, "text/plain", NULL, "", 0); return 1;
+  case SC_FLAKY: case SC_FLAKYNR:
+    respond_json(c, st, sc->kind == SC_FLAKY ? RETRY_AFTER_MS_FLAKY : NULL,
+                 "{\"error\":{\"code\":%d,\"message\":\"Flaky %d\"}}", st, st);
+    return 1;
+  default: return 0;
+  }
+}
+
+/* Queues the non-streamed answer of a scenario that is not an error. */
+static void respond_chat_json(struct conn *c, const struct scenario *sc) {
+  switch (sc->kind) {
+  case SC_CHOICE_ERROR:
+    respond_completion_with(c, "error", MSG_PARTIAL, ",\"error\":" CHOICE_ERROR);
+    break;
+  case SC_ERROR_MID_429:
+    respond_completion_with(c, "error", MSG_HELLO, ",\"error\":" MID_ERROR_429);
+    break;
+  case SC_TOOLS: respond_completion_with(c, "tool_calls", MSG_TOOLS, ""); break;
+  case SC_TOOLS_FINAL: respond_completion_with(c, "stop", MSG_WEATHER, ""); break;
+  case SC_REASONING: respond_completion_with(c, "stop", MSG_REASONING, ""); break;
+  case SC_HEAD_DROP:
+    respond_completion(c);
+    c->out.len -= S.scratch.len;     /* keep the head only, then close */
+    c->r.drop = 1;
+    break;
+  default: respond_completion(c); break;
   }
 }
 
@@ -1151,39 +1756,252 @@ static void serve_scenario(struct conn *c, const struct scenario *sc, int stream
     return;
   case SC_STALL_HEADERS: r->active = 1; r->stalled = 1; return;
   case SC_DELAY: r->wake_at = S.now + (int64_t)sc->n; break;
+  case SC_BUFFERED: r->wake_at = S.now + BUFFERED_DELAY_MS; break;
   case SC_JSON_200:
     if (stream) {
-      respond_fixed(c, HTTP_OK, "application/json", gen_id_header(r), JSON_200_ERROR,
+      respond_fixed(c, HTTP_OK, "application/json", NULL, JSON_200_ERROR,
                     sizeof JSON_200_ERROR - 1);
       return;
     }
     break;
-  default: break;
+  default:
+    if (serve_error_scenario(c, sc)) return;
+    break;
   }
-  if (stream) start_stream(c, sc);
-  else respond_completion(c);
+  if (!stream) respond_chat_json(c, sc);
+  else {
+    start_stream(c, sc);
+    if (sc->kind == SC_BUFFERED) render_whole_body(c);
+  }
 }
 
-/* POST …/chat/completions: reads the body, picks the scenario, answers. */
+/* Settles what this request of a scenario gets: flaky ones fail for their
+   first n2 attempts (counting this one), tools depends on the body. */
+static void resolve_scenario(struct scenario *sc, const struct chat_params *cp,
+                             unsigned long long attempt) {
+  switch (sc->kind) {
+  case SC_FLAKY: case SC_FLAKYNR:
+    if (attempt > sc->n2) sc->kind = SC_NORMAL;
+    break;
+  case SC_FLAKYDROP: sc->kind = attempt > sc->n2 ? SC_NORMAL : SC_HEAD_DROP; break;
+  case SC_TOOLS:
+    if (!cp->has_tools) sc->kind = SC_TOOLS_MISSING;
+    else if (cp->messages && has_tool_message(cp->messages, cp->messages_len))
+      sc->kind = SC_TOOLS_FINAL;
+    break;
+  default: break;
+  }
+}
+
+/* POST …/chat/completions: reads the body (counting the request for its
+   model), checks the key, picks the scenario, answers. */
 static void serve_chat(struct conn *c, const char *body, size_t blen) {
   struct chat_params cp;
   struct scenario sc;
-  if (parse_chat_body(body, blen, &cp) != 0) {
+  unsigned long long attempt = 0;
+  int bad = parse_chat_body(body, blen, &cp) != 0;
+  if (!bad) attempt = tally_bump(&S.attempts, cp.model, strlen(cp.model));
+  if (auth_rejects(c)) return;
+  if (bad) {
     respond_error(c, HTTP_BAD_REQUEST, NULL, "Invalid JSON body", NULL, 0);
+    return;
+  }
+  if (key_has(c, "nocredit")) {
+    respond_fixed(c, HTTP_PAYMENT_REQUIRED, "application/json", NULL, NO_CREDIT_JSON,
+                  sizeof NO_CREDIT_JSON - 1);
     return;
   }
   if (parse_scenario(cp.model, &sc) != 0) {
     respond_error(c, HTTP_BAD_REQUEST, NULL, "Bad fake scenario: ", cp.model, strlen(cp.model));
     return;
   }
+  resolve_scenario(&sc, &cp, attempt);
   init_generation(&c->r, cp.model);
   serve_scenario(c, &sc, cp.stream);
 }
 
-/* 1 if the path (without query) ends with "/chat/completions". */
-static int is_chat_path(const char *p, struct span path) {
-  size_t n = sizeof CHAT_SUFFIX - 1;
-  return path.len >= n && memcmp(p + path.off + path.len - n, CHAT_SUFFIX, n) == 0;
+/* ------------------------------------------------------------ catalogue and account */
+
+/* Supported-parameter lists of the catalogue (JSON arrays). */
+#define PARAMS_OPENAI "[\"frequency_penalty\",\"logit_bias\",\"logprobs\",\"max_tokens\"," \
+  "\"presence_penalty\",\"response_format\",\"seed\",\"stop\",\"structured_outputs\"," \
+  "\"temperature\",\"tool_choice\",\"tools\",\"top_logprobs\",\"top_p\"]"
+#define PARAMS_REASONING "[\"include_reasoning\",\"max_tokens\",\"reasoning\"," \
+  "\"response_format\",\"seed\",\"stop\",\"structured_outputs\",\"temperature\",\"tool_choice\"," \
+  "\"tools\",\"top_k\",\"top_p\"]"
+#define PARAMS_OPEN "[\"frequency_penalty\",\"max_tokens\",\"min_p\",\"presence_penalty\"," \
+  "\"repetition_penalty\",\"response_format\",\"seed\",\"stop\",\"temperature\",\"tool_choice\"," \
+  "\"tools\",\"top_k\",\"top_p\"]"
+#define PARAMS_FREE "[\"frequency_penalty\",\"include_reasoning\",\"max_tokens\"," \
+  "\"presence_penalty\",\"reasoning\",\"repetition_penalty\",\"seed\",\"stop\",\"temperature\"," \
+  "\"top_k\",\"top_p\"]"
+#define PARAMS_FAKE "[\"max_tokens\",\"temperature\",\"stop\"]"
+#define INPUTS_TEXT "[\"text\"]"
+#define INPUTS_VISION "[\"text\",\"image\",\"file\"]"
+#define INPUTS_GEMINI "[\"text\",\"image\",\"file\",\"audio\",\"video\"]"
+
+/* One entry of GET /models; max_completion < 0 is null. */
+static const struct model_def {
+  const char *id, *slug, *name, *description, *modality, *inputs, *tokenizer;
+  const char *prompt, *completion, *params;   /* prices: USD per token, strings */
+  long long created;
+  long context, max_completion;
+  int moderated;
+} MODELS[] = {
+  { "openai/gpt-4o", "openai/gpt-4o", "OpenAI: GPT-4o",
+    "GPT-4o (\"o\" for \"omni\") is OpenAI's latest AI model, supporting both text and image "
+    "inputs with text outputs.\n\nIt maintains the intelligence level of GPT-4 Turbo while being "
+    "twice as fast and 50% more cost-effective.", "text+image->text", INPUTS_VISION, "GPT",
+    "0.0000025", "0.00001", PARAMS_OPENAI, 1715558400, 128000, 16384, 1 },
+  { "openai/gpt-4o-mini", "openai/gpt-4o-mini", "OpenAI: GPT-4o-mini",
+    "GPT-4o mini is OpenAI's newest model after GPT-4 Omni, supporting both text and image "
+    "inputs with text outputs.", "text+image->text", INPUTS_VISION, "GPT",
+    "0.00000015", "0.0000006", PARAMS_OPENAI, 1721260800, 128000, 16384, 1 },
+  { "anthropic/claude-sonnet-4.5", "anthropic/claude-4.5-sonnet-20250929",
+    "Anthropic: Claude Sonnet 4.5",
+    "Claude Sonnet 4.5 is Anthropic's most advanced Sonnet model to date, optimized for "
+    "real-world agents and coding workflows.", "text+image->text", INPUTS_VISION, "Claude",
+    "0.000003", "0.000015", PARAMS_REASONING, 1759161676, 1000000, 64000, 1 },
+  { "meta-llama/llama-3.3-70b-instruct", "meta-llama/llama-3.3-70b-instruct",
+    "Meta: Llama 3.3 70B Instruct",
+    "The Meta Llama 3.3 multilingual large language model (LLM) is a pretrained and instruction "
+    "tuned generative model in 70B (text in/text out).", "text->text", INPUTS_TEXT, "Llama3",
+    "0.00000013", "0.00000039", PARAMS_OPEN, 1733506137, 131072, 16384, 0 },
+  { "meta-llama/llama-3.3-70b-instruct:free", "meta-llama/llama-3.3-70b-instruct",
+    "Meta: Llama 3.3 70B Instruct (free)",
+    "The Meta Llama 3.3 multilingual large language model (LLM) is a pretrained and instruction "
+    "tuned generative model in 70B (text in/text out).", "text->text", INPUTS_TEXT, "Llama3",
+    "0", "0", PARAMS_FREE, 1733506137, 131072, -1, 0 },
+  { "deepseek/deepseek-r1:free", "deepseek/deepseek-r1", "DeepSeek: R1 (free)",
+    "DeepSeek R1 is here: Performance on par with OpenAI o1, but open-sourced and with fully "
+    "open reasoning tokens.", "text->text", INPUTS_TEXT, "DeepSeek",
+    "0", "0", PARAMS_FREE, 1737381095, 163840, -1, 0 },
+  { "google/gemini-2.5-flash", "google/gemini-2.5-flash", "Google: Gemini 2.5 Flash",
+    "Gemini 2.5 Flash is Google's state-of-the-art workhorse model, specifically designed for "
+    "advanced reasoning, coding, mathematics, and scientific tasks.", "text+image->text",
+    INPUTS_GEMINI, "Gemini", "0.0000003", "0.0000025", PARAMS_REASONING, 1750172488, 1048576,
+    65535, 0 },
+  { "fake/slow-20", "fake/slow-20", "Fake slow stream",
+    "The fake server's normal stream, 20 ms between events.", "text->text", INPUTS_TEXT,
+    "Other", "0", "0", PARAMS_FAKE, 1763971200, 4096, 1024, 0 },
+  { "fake/buffered", "fake/buffered", "Fake buffered stream",
+    "The fake server's normal stream, sent in one write after 100 ms.", "text->text",
+    INPUTS_TEXT, "Other", "0", "0", PARAMS_FAKE, 1763971200, 4096, 1024, 0 },
+};
+#define N_MODELS (sizeof MODELS / sizeof MODELS[0])
+
+/* Appends s as a quoted JSON string. */
+static void add_json_string(struct buf *b, const char *s) {
+  buf_adds(b, "\"");
+  json_escape(b, s, strlen(s));
+  buf_adds(b, "\"");
+}
+
+/* Appends one catalogue entry as JSON. */
+static void add_model_json(struct buf *b, const struct model_def *m) {
+  buf_adds(b, "{\"id\":");
+  add_json_string(b, m->id);
+  buf_adds(b, ",\"canonical_slug\":");
+  add_json_string(b, m->slug);
+  buf_adds(b, ",\"name\":");
+  add_json_string(b, m->name);
+  buf_printf(b, ",\"created\":%lld,\"description\":", m->created);
+  add_json_string(b, m->description);
+  buf_printf(b, ",\"context_length\":%ld,\"architecture\":{\"modality\":\"%s\","
+             "\"input_modalities\":%s,\"output_modalities\":[\"text\"],\"tokenizer\":\"%s\","
+             "\"instruct_type\":null},\"pricing\":{\"prompt\":\"%s\",\"completion\":\"%s\","
+             "\"request\":\"0\",\"image\":\"0\"},\"top_provider\":{\"context_length\":%ld,"
+             "\"max_completion_tokens\":", m->context, m->modality, m->inputs, m->tokenizer,
+             m->prompt, m->completion, m->context);
+  if (m->max_completion < 0) buf_adds(b, "null");
+  else buf_printf(b, "%ld", m->max_completion);
+  buf_printf(b, ",\"is_moderated\":%s},\"per_request_limits\":null,\"supported_parameters\":%s,"
+             "\"default_parameters\":null}", m->moderated ? "true" : "false", m->params);
+}
+
+/* GET …/models: the catalogue (built once, kept until exit). */
+static void serve_models(struct conn *c) {
+  struct buf *b = &S.models;
+  size_t i;
+  if (b->len == 0) {
+    buf_adds(b, "{\"data\":[");
+    for (i = 0; i < N_MODELS; i++) {
+      if (i) buf_adds(b, ",");
+      add_model_json(b, &MODELS[i]);
+    }
+    buf_printf(b, "],\"total_count\":%zu,\"links\":{\"next\":null}}", (size_t)N_MODELS);
+  }
+  respond_fixed(c, HTTP_OK, "application/json", NULL, b->p, b->len);
+}
+
+/* GET …/key: the key's limits; the label ends with the token's last
+   TOKEN_TAIL characters (none of a token that short), never the token. */
+static void serve_key(struct conn *c) {
+  const struct request *q = &c->req;
+  struct buf tail = { NULL, 0, 0 };
+  int broke = key_has(c, "nocredit");
+  const char *usage = broke ? "10" : "0.25";
+  if (q->bearer.len > TOKEN_TAIL)
+    json_escape(&tail, c->in.p + q->bearer.off + q->bearer.len - TOKEN_TAIL, TOKEN_TAIL);
+  buf_add(&tail, "", 1);
+  respond_json(c, HTTP_OK, NULL, KEY_FORMAT, tail.p, broke ? "10" : "null", broke ? "0" : "null",
+               usage, usage, usage, usage);
+  buf_free(&tail);
+}
+
+/* GET …/credits. */
+static void serve_credits(struct conn *c) {
+  respond_fixed(c, HTTP_OK, "application/json", NULL, CREDITS_JSON, sizeof CREDITS_JSON - 1);
+}
+
+/* GET …/generation?id=X: 404 the first time X is asked for (the record is
+   "not written yet"), its stats after.  400 without an id. */
+static void serve_generation(struct conn *c) {
+  char id[TALLY_KEY_MAX];
+  long n = query_param(c->in.p, &c->req, "id", id, sizeof id);
+  struct buf *b = &S.scratch;
+  if (n <= 0) {
+    respond_error(c, HTTP_BAD_REQUEST, NULL, "Missing or too long id parameter", NULL, 0);
+    return;
+  }
+  b->len = 0;
+  if (tally_bump(&S.generations, id, (size_t)n) == 1) {
+    buf_adds(b, "{\"error\":{\"code\":404,\"message\":\"Generation ");
+    json_escape(b, id, (size_t)n);
+    buf_adds(b, " not found\"}}");
+    respond_fixed(c, HTTP_NOT_FOUND, "application/json", NULL, b->p, b->len);
+    return;
+  }
+  buf_adds(b, "{\"data\":{\"id\":\"");
+  json_escape(b, id, (size_t)n);
+  buf_adds(b, GENERATION_TAIL);
+  respond_fixed(c, HTTP_OK, "application/json", NULL, b->p, b->len);
+}
+
+/* The GET routes, by the end of the path. */
+static const struct get_route { const char *suffix; void (*serve)(struct conn *); int auth; }
+GET_ROUTES[] = {
+  { "/models", serve_models, 0 },   { "/key", serve_key, 1 },
+  { "/credits", serve_credits, 1 }, { "/generation", serve_generation, 1 },
+};
+#define N_GET_ROUTES (sizeof GET_ROUTES / sizeof GET_ROUTES[0])
+
+/* 1 if the path (without query) ends with `suffix`. */
+static int path_ends(const char *p, struct span path, const char *suffix) {
+  size_t n = strlen(suffix);
+  return path.len >= n && memcmp(p + path.off + path.len - n, suffix, n) == 0;
+}
+
+/* A GET request: a catalogue or account route, else 404. */
+static void serve_get(struct conn *c) {
+  const char *p = c->in.p;
+  size_t i;
+  for (i = 0; i < N_GET_ROUTES; i++)
+    if (path_ends(p, c->req.path, GET_ROUTES[i].suffix)) {
+      if (!GET_ROUTES[i].auth || !auth_rejects(c)) GET_ROUTES[i].serve(c);
+      return;
+    }
+  respond_error(c, HTTP_NOT_FOUND, NULL, "Not found: ", p + c->req.path.off, c->req.path.len);
 }
 
 /* Routes a complete request (head in c->req, body at body[0..blen)). */
@@ -1197,12 +2015,12 @@ static void dispatch(struct conn *c, const char *body, size_t blen) {
   if (q->path.len >= 2 && p[q->path.off + 1] == '_') { serve_internal(c, first); return; }
   S.requests++;
   record_last(p, q->head_len, body, blen);
-  if (!span_ieq(p, q->method, "POST") || !is_chat_path(p, q->path))
-    respond_error(c, HTTP_NOT_FOUND, NULL, "Not found: ", p + q->path.off, q->path.len);
-  else if (!q->has_bearer)
-    respond_error(c, HTTP_UNAUTHORIZED, NULL, "No auth credentials found", NULL, 0);
-  else
+  if (span_ieq(p, q->method, "POST") && path_ends(p, q->path, CHAT_SUFFIX))
     serve_chat(c, body, blen);
+  else if (span_ieq(p, q->method, "GET"))
+    serve_get(c);
+  else
+    respond_error(c, HTTP_NOT_FOUND, NULL, "Not found: ", p + q->path.off, q->path.len);
 }
 
 /* ------------------------------------------------------------ I/O */
@@ -1631,6 +2449,7 @@ static void shutdown_server(void) {
   buf_free(&S.last_head);
   buf_free(&S.last_body);
   buf_free(&S.scratch);
+  buf_free(&S.models);
   if (S.lfd >= 0) close(S.lfd);
 }
 

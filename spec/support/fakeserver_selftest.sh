@@ -124,6 +124,46 @@ raw() {
   exec 3<&-
 }
 
+# jv FILE EXPR... -- evaluates Lua expressions over `d`, the JSON of FILE
+# (lua5.4 + cjson; `null` is cjson.null); prints the results joined by "|":
+# nil, null, numbers as %.14g, tables re-encoded, ERR for a failing one
+jv() {
+  local f=$1; shift
+  lua5.4 - "$f" "$@" <<'EOF'
+local cjson = require "cjson"
+local f = assert(io.open(arg[1], "rb")); local s = f:read("a"); f:close()
+local ok, d = pcall(cjson.decode, s)
+if not ok then io.write("INVALID-JSON") return end
+local out = {}
+for i = 2, #arg do
+  local fn = assert(load("local d, null, cjson = ...; return " .. arg[i]))
+  local ok2, v = pcall(fn, d, cjson.null, cjson)
+  if not ok2 then v = "ERR" elseif v == nil then v = "nil" elseif v == cjson.null then v = "null"
+  elseif type(v) == "number" then v = string.format("%.14g", v)
+  elseif type(v) == "table" then v = cjson.encode(v) else v = tostring(v) end
+  out[#out + 1] = v
+end
+io.write(table.concat(out, "|"))
+EOF
+}
+
+# get NAME PATH [CURL_ARGS...] -- GET ROOT/api/v1/PATH with the key
+get() { local name=$1 path=$2; shift 2; fetch "$name" -H "Authorization: Bearer $KEY" "$@" "$ROOT/api/v1/$path"; }
+
+# chat_body NAME BODY [CURL_ARGS...] -- POST a chat request with the key and this exact body
+chat_body() { local name=$1 data=$2; shift 2; fetch "$name" -H "Authorization: Bearer $KEY" --data-binary "$data" "$@" "$CHAT"; }
+
+# attempts MODEL -- /_attempts count of MODEL (URL-encoded here)
+attempts() {
+  curl -sS --max-time 5 -G --data-urlencode "model=$1" "$ROOT/_attempts" | sed -E 's/.*"count":([0-9]+).*/\1/'
+}
+
+# now_ms -- the wall clock in epoch milliseconds
+now_ms() { date +%s%3N; }
+
+# choice_ev MODEL CHOICES_JSON -- one chunk event with this "choices" array
+choice_ev() { ev "$(head_of "$1")$2}"; }
+
 # Expected SSE bodies, built from the wire format in the brief.
 EOL=$'\n'
 USAGE='{"prompt_tokens":13,"completion_tokens":6,"total_tokens":19,"cost":0.000093,"is_byok":false,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}'
@@ -201,9 +241,9 @@ check "no Authorization: 401" 401 "$CODE"
 check "no Authorization: body" '{"error":{"code":401,"message":"No auth credentials found"}}' "$(cat "$tmp/noauth.b")"
 fetch basic -H 'Authorization: Basic abc' --data-binary '{"model":"a/b"}' "$CHAT"
 check "non-Bearer Authorization: 401" 401 "$CODE"
-fetch notfound -H "Authorization: Bearer $KEY" "$ROOT/api/v1/models?x=1"
+fetch notfound -H "Authorization: Bearer $KEY" "$ROOT/api/v1/nothing?x=1"
 check "unknown path: 404" 404 "$CODE"
-check "unknown path: body" '{"error":{"code":404,"message":"Not found: /api/v1/models"}}' "$(cat "$tmp/notfound.b")"
+check "unknown path: body" '{"error":{"code":404,"message":"Not found: /api/v1/nothing"}}' "$(cat "$tmp/notfound.b")"
 check "unknown path: JSON type" "application/json" "$(hdr notfound content-type)"
 fetch getchat -H "Authorization: Bearer $KEY" "$CHAT"
 check "GET chat/completions: 404" 404 "$CODE"
@@ -437,6 +477,393 @@ expected_normal fake/drip >"$tmp/exp.drip"
 same drip2 "$tmp/exp.drip"
 check_cmd "drip: ~1 ms per byte (took ${TIME}s)" ge "$TIME" 1.5
 
+# ------------------------------------------------------------ keys
+
+INV_BODY='{"error":{"code":401,"message":"Invalid API key"}}'
+NOCREDIT_BODY='{"error":{"message":"This request requires more credits, or fewer max_tokens. You requested up to 64000 tokens, but can only afford 2666. To increase, visit https://openrouter.ai/settings/credits and upgrade to a paid account","code":402,"metadata":{"provider_name":null}},"user_id":"user_fake"}'
+for st in true false; do
+  fetch "inv$st" -H 'Authorization: Bearer sk-or-v1-invalid-key' --data-binary "{\"model\":\"a/b\",\"stream\":$st}" "$CHAT"
+  check "invalid key, stream $st: 401 body" "401 $INV_BODY" "$CODE $(cat "$tmp/inv$st.b")"
+  fetch "nocr$st" -H 'Authorization: Bearer sk-or-v1-nocredit-key' --data-binary "{\"model\":\"a/b\",\"stream\":$st}" "$CHAT"
+  check "nocredit key, stream $st: 402 body" "402 $NOCREDIT_BODY" "$CODE $(cat "$tmp/nocr$st.b")"
+done
+check_cmd "nocredit: body is JSON" json_ok "$tmp/nocrtrue.b"
+fetch invbad -H 'Authorization: Bearer invalid' --data-binary '{"model":' "$CHAT"
+check "invalid key wins over a bad body" 401 "$CODE"
+fetch invecho -H 'Authorization: Bearer invalid' --data-binary '{"model":"fake/echo-key"}' "$CHAT"
+check "invalid key wins over the scenario" "$INV_BODY" "$(cat "$tmp/invecho.b")"
+
+# ------------------------------------------------------------ GET /models
+
+fetch models "$ROOT/api/v1/models"
+check "models: 200 without a key" "200 application/json" "$CODE $(hdr models content-type)"
+check_cmd "models: valid JSON" json_ok "$tmp/models.b"
+check "models: envelope" "number|true|null" \
+  "$(jv "$tmp/models.b" 'type(d.total_count)' 'd.total_count == #d.data' 'd.links.next')"
+check "models: every entry complete and well typed" "ok" "$(jv "$tmp/models.b" '(function()
+  local function int(v) return type(v) == "number" and v == math.floor(v) end
+  for _, m in ipairs(d.data) do
+    local a, p, t = m.architecture, m.pricing, m.top_provider
+    local good = type(m.id) == "string" and type(m.canonical_slug) == "string" and type(m.name) == "string"
+      and int(m.created) and type(m.description) == "string"
+      and int(m.context_length) and type(a) == "table" and type(a.modality) == "string"
+      and type(a.input_modalities) == "table" and type(a.output_modalities) == "table"
+      and type(a.tokenizer) == "string" and a.instruct_type == null
+      and type(p.prompt) == "string" and type(p.completion) == "string"
+      and tonumber(p.prompt) and tonumber(p.completion)
+      and int(t.context_length) and type(t.is_moderated) == "boolean"
+      and (t.max_completion_tokens == null or int(t.max_completion_tokens))
+      and m.per_request_limits == null and type(m.supported_parameters) == "table"
+      and #m.supported_parameters > 0 and m.default_parameters == null
+    if not good then return "bad " .. tostring(m.id) end
+  end
+  return "ok" end)()')"
+models_expr() {  # ID -> "name|prompt|completion" of that entry
+  printf '(function() for _, m in ipairs(d.data) do if m.id == "%s" then return m.name .. "|" .. m.pricing.prompt .. "|" .. m.pricing.completion end end end)()' "$1"
+}
+for m in openai/gpt-4o openai/gpt-4o-mini anthropic/claude-sonnet-4.5 meta-llama/llama-3.3-70b-instruct \
+         meta-llama/llama-3.3-70b-instruct:free deepseek/deepseek-r1:free google/gemini-2.5-flash fake/slow-20 fake/buffered; do
+  check_cmd "models: lists $m" test -n "$(jv "$tmp/models.b" "$(models_expr "$m")" | grep -v '^nil$')"
+done
+check "models: gpt-4o prices" "OpenAI: GPT-4o|0.0000025|0.00001" "$(jv "$tmp/models.b" "$(models_expr openai/gpt-4o)")"
+check "models: llama :free prices" "0|0" "$(jv "$tmp/models.b" "$(models_expr meta-llama/llama-3.3-70b-instruct:free)" | cut -d'|' -f2-)"
+check "models: r1 :free prices" "0|0" "$(jv "$tmp/models.b" "$(models_expr deepseek/deepseek-r1:free)" | cut -d'|' -f2-)"
+check "models: fake/slow-20 name" "Fake slow stream|0|0" "$(jv "$tmp/models.b" "$(models_expr fake/slow-20)")"
+check "models: fake/buffered name" "Fake buffered stream|0|0" "$(jv "$tmp/models.b" "$(models_expr fake/buffered)")"
+fetch models2 -H 'Authorization: Bearer invalid' "$ROOT/v1/models?supported_parameters=tools"
+check "models: any base, query ignored, invalid key ignored" "200 $(cat "$tmp/models.b")" "$CODE $(cat "$tmp/models2.b")"
+fetch modelspost -H "Authorization: Bearer $KEY" --data-binary '{}' "$ROOT/api/v1/models"
+check "models: POST is 404" 404 "$CODE"
+
+# ------------------------------------------------------------ GET /key, /credits
+
+key_body() {  # TAIL LIMIT REMAINING USAGE
+  printf '{"data":{"label":"sk-or-v1-fak...%s","limit":%s,"limit_reset":null,"limit_remaining":%s,"include_byok_in_limit":false,"usage":%s,"usage_daily":%s,"usage_weekly":%s,"usage_monthly":%s,"byok_usage":0,"is_free_tier":false,"is_management_key":false,"is_provisioning_key":false,"expires_at":null,"rate_limit":{"requests":-1,"interval":"10s","note":"This field is deprecated and safe to ignore."}}}' \
+    "$1" "$2" "$3" "$4" "$4" "$4" "$4"
+}
+get key key
+check "key: 200 body" "200 $(key_body "${KEY: -3}" null null 0.25)" "$CODE $(cat "$tmp/key.b")"
+check_cmd "key: never the full token" bash -c "! grep -qF -- '${KEY:0:20}' '$tmp/key.b'"
+check_cmd "key: valid JSON" json_ok "$tmp/key.b"
+fetch keybroke -H 'Authorization: Bearer sk-or-v1-nocredit-abc' "$ROOT/api/v1/key"
+check "key: nocredit is exhausted" "200 $(key_body abc 10 0 10)" "$CODE $(cat "$tmp/keybroke.b")"
+fetch keyq -H 'Authorization: Bearer a"\b' "$ROOT/api/v1/auth/key"
+check "key: label tail escaped, legacy /auth/key" "200 \"sk-or-v1-fak...\\\"\\\\b\"" "$CODE $(grep -o '"sk-or-v1-fak[^,]*' "$tmp/keyq.b")"
+fetch keyshort -H 'Authorization: Bearer abc' "$ROOT/api/v1/key"
+check "key: a 3-character token is not shown" '"sk-or-v1-fak..."' "$(grep -o '"sk-or-v1-fak[^,]*' "$tmp/keyshort.b")"
+get credits credits
+check "credits: body" '200 {"data":{"total_credits":10.5,"total_usage":0.25}}' "$CODE $(cat "$tmp/credits.b")"
+for route in key credits generation?id=x; do
+  fetch "noauth_${route%%\?*}" "$ROOT/api/v1/$route"
+  check "$route without a key: 401" "401 {\"error\":{\"code\":401,\"message\":\"No auth credentials found\"}}" "$CODE $(cat "$tmp/noauth_${route%%\?*}.b")"
+  fetch "invauth_${route%%\?*}" -H 'Authorization: Bearer xx-invalid-xx' "$ROOT/api/v1/$route"
+  check "$route with an invalid key: 401" "401 $INV_BODY" "$CODE $(cat "$tmp/invauth_${route%%\?*}.b")"
+done
+
+# ------------------------------------------------------------ GET /generation
+
+gid="gen-$$-a b\"c"
+get gen1 "generation?id=gen-$$-a+b%22c"
+check "generation: first lookup 404" "404 {\"error\":{\"code\":404,\"message\":\"Generation gen-$$-a b\\\"c not found\"}}" "$CODE $(cat "$tmp/gen1.b")"
+get gen2 "generation?x=1&id=gen-$$-a%20b%22c"
+check "generation: then 200" "200 application/json" "$CODE $(hdr gen2 content-type)"
+check "generation: fields" "$gid|chatcmpl-1|openai/gpt-4o|FakeProvider|2026-11-24T08:00:00Z|true|false|stop|stop|13|6|9.3e-05|120|80" \
+  "$(jv "$tmp/gen2.b" d.data.id d.data.upstream_id d.data.model d.data.provider_name d.data.created_at d.data.streamed \
+      d.data.cancelled d.data.finish_reason d.data.native_finish_reason d.data.tokens_prompt d.data.tokens_completion \
+      d.data.total_cost d.data.latency d.data.generation_time)"
+get gen3 "generation?id=gen-$$-a+b%22c"
+check "generation: stays 200" 200 "$CODE"
+get gennoid "generation?idx=1"
+check "generation: no id is 400" 400 "$CODE"
+get genempty "generation?id="
+check "generation: empty id is 400" 400 "$CODE"
+check "generation: 2048 new ids, each 404 first" 2048 \
+  "$(curl -sS --max-time 60 -H "Authorization: Bearer $KEY" -w '\n%{http_code}\n' "$ROOT/api/v1/generation?id=ev$$-[1-2048]" | grep -cx 404)"
+get genold "generation?id=ev$$-1"
+check "generation: bounded table, the oldest id forgotten" 404 "$CODE"
+get gennew "generation?id=ev$$-2048"
+check "generation: the newest id kept" 200 "$CODE"
+
+# ------------------------------------------------------------ /_attempts
+
+r0=$(stats_of requests)
+check "attempts: unknown model is 0" 0 "$(attempts "never/asked-$$")"
+for i in 1 2 3; do chat "att$i" "count/me-$$" false; done
+fetch attinv -H 'Authorization: Bearer invalid' --data-binary "{\"model\":\"count/me-$$\"}" "$CHAT"
+check "attempts: counts every chat request, refused keys too" 4 "$(attempts "count/me-$$")"
+check "attempts: URL-decoded (%2F and +)" 4 \
+  "$(curl -sS "$ROOT/_attempts?model=count%2Fme-$$" | sed -E 's/.*:([0-9]+).*/\1/')"
+chat attstream "count/me-$$" true
+check "attempts: streamed ones too" 5 "$(attempts "count/me-$$")"
+fetch attmissing "$ROOT/_attempts"
+check "attempts: no model is 400" 400 "$CODE"
+check "attempts: not counted as requests" $((r0 + 5)) "$(stats_of requests)"
+{ for i in $(seq 2048); do
+    [ "$i" -gt 1 ] && echo next
+    printf 'url = "%s"\nheader = "Authorization: Bearer k"\ndata = "{\\"model\\":\\"evict/m%d-%d\\"}"\noutput = "/dev/null"\n' "$CHAT" $$ "$i"
+  done; } >"$tmp/evict.cfg"
+curl -sS --max-time 60 -K "$tmp/evict.cfg"
+check "attempts: bounded table, oldest model forgotten, newest kept" "0 1" \
+  "$(attempts "evict/m$$-1") $(attempts "evict/m$$-2048")"
+
+# ------------------------------------------------------------ error scenarios
+
+# err_both NAME MODEL STATUS -- the scenario answers STATUS with the same
+# body streamed or not; the streamed answer is left in $tmp/NAME.{h,b}
+err_both() {
+  chat "$1j" "$2" false
+  local cj=$CODE
+  chat "$1" "$2" true
+  check "$2: status (streamed, not)" "$3 $3" "$CODE $cj"
+  if [ "${4:-}" != timed ]; then check "$2: same body in both modes" "$(cat "$tmp/$1j.b")" "$(cat "$tmp/$1.b")"; fi
+}
+avail_expr=(d.error.code d.error.message d.error.error_type d.error.http_status d.error.availability.code
+            d.error.availability.retryable d.error.availability.retry_after 'd.error.availability.requested_models[1]'
+            '#d.error.availability.requested_models')
+for spec in model_not_found:400:false wrong_endpoint:400:false no_endpoints:404:false model_deprecated:404:false \
+            capacity_exhausted:429:true temporarily_unavailable:503:true region_restricted:403:false; do
+  IFS=: read -r code st retry <<<"$spec"
+  err_both "av_$code" "fake/avail-$code" "$st"
+  ra=nil; [ "$retry" = true ] && ra=1
+  out=$(jv "$tmp/av_$code.b" "${avail_expr[@]}")
+  check "avail-$code: no code, availability fields" "nil|$st|$code|$retry|$ra|fake/avail-$code|1" \
+    "$(echo "$out" | cut -d'|' -f1,4-)"
+  check_cmd "avail-$code: message and error_type are strings" bash -c \
+    "echo '$out' | awk -F'|' '\$2 != \"\" && \$2 != \"nil\" && \$3 ~ /^[a-z_]+\$/ {ok=1} END {exit !ok}'"
+done
+check "avail-model_not_found: message" "fake/avail-model_not_found is not a valid model ID" \
+  "$(jv "$tmp/av_model_not_found.b" d.error.message)"
+chat avbad fake/avail-nonsense true
+check "avail-<unknown code>: 400" 400 "$CODE"
+
+err_both rawjson fake/raw-json 400
+check "raw-json: verbatim Crucible body" '{"error":{"message":"Provider returned error","code":400,"metadata":{"raw":"{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"invalid_request_error\",\"message\":\"Model '"'"'moonshotai/kimi-k2.6'"'"' supports at most 1 image per prompt.\",\"request_id\":\"req_*******\"}}","provider_name":"Crucible","is_byok":false}},"user_id":"user_***************"}' "$(cat "$tmp/rawjson.b")"
+check "raw-json: raw is a JSON string" "string|Crucible|Model 'moonshotai/kimi-k2.6' supports at most 1 image per prompt." \
+  "$(jv "$tmp/rawjson.b" 'type(d.error.metadata.raw)' d.error.metadata.provider_name 'cjson.decode(d.error.metadata.raw).error.message')"
+err_both rawtext fake/raw-text 429
+check "raw-text: verbatim BaseTen body" '{"error":{"message":"Provider returned error","code":429,"metadata":{"raw":"z-ai/glm-5.3-flash is temporarily rate-limited upstream. Please retry shortly, or add your own key to accumulate your rate limits: ...","provider_name":"BaseTen","limit_source":"upstream_provider_shared_pool","remedy_hint":"Retry shortly, add your own provider key, or route to another provider"}}}' "$(cat "$tmp/rawtext.b")"
+check "raw-text: retry-after-ms 30" 30 "$(hdr rawtext retry-after-ms)"
+err_both moder fake/moderation 403
+check "moderation: body" '{"error":{"code":403,"message":"Your chosen model requires moderation and your input was flagged","metadata":{"reasons":["violence","harassment"],"flagged_input":"how do I ...","provider_name":"FakeProvider","model_slug":"openai/gpt-4o"}}}' "$(cat "$tmp/moder.b")"
+
+t0=$(now_ms)
+err_both daily fake/daily-cap 429 timed
+check "daily-cap: rate-limit headers" "50 0" "$(hdr daily x-ratelimit-limit) $(hdr daily x-ratelimit-remaining)"
+reset=$(hdr daily x-ratelimit-reset)
+check "daily-cap: metadata" "string|$reset|50|0|openrouter_free_tier_daily|null|429" \
+  "$(jv "$tmp/daily.b" 'type(d.error.metadata.headers["X-RateLimit-Reset"])' 'd.error.metadata.headers["X-RateLimit-Reset"]' \
+      'd.error.metadata.headers["X-RateLimit-Limit"]' 'd.error.metadata.headers["X-RateLimit-Remaining"]' \
+      d.error.metadata.limit_source d.error.metadata.provider_name d.error.code)"
+check_cmd "daily-cap: resets in 3 hours (epoch ms $reset)" awk -v r="$reset" -v t="$t0" \
+  'BEGIN { d = r - t - 3 * 3600 * 1000; exit !(d > -60000 && d < 60000) }'
+check "daily-cap: message" "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day" \
+  "$(jv "$tmp/daily.b" d.error.message)"
+
+t0=$(now_ms)
+err_both resetms fake/reset-ms-5000 429 timed
+check "reset-ms-5000: body" '{"error":{"code":429,"message":"Rate limit exceeded"}}' "$(cat "$tmp/resetms.b")"
+reset=$(hdr resetms x-ratelimit-reset)
+check_cmd "reset-ms-5000: X-RateLimit-Reset is now + 5 s ($reset)" awk -v r="$reset" -v t="$t0" \
+  'BEGIN { d = r - t - 5000; exit !(d > -3000 && d < 3000) }'
+err_both retryafter fake/retry-after-3600 429
+check "retry-after-3600: header and body" '3600 {"error":{"code":429,"message":"Rate limit exceeded"}}' \
+  "$(hdr retryafter retry-after) $(cat "$tmp/retryafter.b")"
+err_both codestr fake/code-string-500 500
+check "code-string-500: body" '{"error":{"code":"some_string_code","message":"String code 500"}}' "$(cat "$tmp/codestr.b")"
+err_both nocode fake/no-code-503 503
+check "no-code-503: body" '{"error":{"message":"No code 503"}}' "$(cat "$tmp/nocode.b")"
+err_both nocode429 fake/no-code-429 429
+err_both empty fake/empty-502 502
+check "empty-502: no body, text/plain, Content-Length 0" "0 text/plain 0" \
+  "$(wc -c <"$tmp/empty.b" | tr -d ' ') $(hdr empty content-type) $(hdr empty content-length)"
+err_both empty200 fake/empty-200 200
+for m in fake/code-string-204 fake/no-code-99 fake/empty-600 fake/reset-ms-x fake/retry-after-; do
+  chat badnum "$m" true
+  check "$m: 400" 400 "$CODE"
+done
+fetch notools -H "Authorization: Bearer $KEY" --data-binary '{"model":"fake/tools","stream":true,"tools":null}' "$CHAT"
+check "tools without tools: 400" '400 {"error":{"code":400,"message":"tools must be included in every request"}}' \
+  "$CODE $(cat "$tmp/notools.b")"
+
+# ------------------------------------------------------------ flaky
+
+tag=t$$
+for i in 1 2; do
+  chat "flaky$i" "fake/flaky-503-2-$tag" true
+  check "flaky-503-2: attempt $i fails" '503 20 {"error":{"code":503,"message":"Flaky 503"}}' \
+    "$CODE $(hdr "flaky$i" retry-after-ms) $(cat "$tmp/flaky$i.b")"
+done
+chat flaky3 "fake/flaky-503-2-$tag" true
+expected_normal "fake/flaky-503-2-$tag" >"$tmp/exp.flaky3"
+check "flaky-503-2: attempt 3 succeeds" 200 "$CODE"
+same flaky3 "$tmp/exp.flaky3"
+check "flaky: counted by /_attempts" 3 "$(attempts "fake/flaky-503-2-$tag")"
+chat flakyother "fake/flaky-503-2-${tag}x" false
+check "flaky: the tag makes a new count" 503 "$CODE"
+chat flakynr1 "fake/flakynr-429-1-$tag" false
+check "flakynr-429-1: no retry header" '429   {"error":{"code":429,"message":"Flaky 429"}}' \
+  "$CODE $(hdr flakynr1 retry-after-ms) $(hdr flakynr1 retry-after) $(cat "$tmp/flakynr1.b")"
+chat flakynr2 "fake/flakynr-429-1-$tag" false
+expected_completion "fake/flakynr-429-1-$tag" >"$tmp/exp.flakynr2"
+same flakynr2 "$tmp/exp.flakynr2"
+chat flakynotag fake/flaky-500-0 false
+check "flaky-500-0 (no tag, never fails)" 200 "$CODE"
+for m in fake/flaky-503 fake/flaky-503-x-a fake/flaky-503-1-A fake/flaky-503-1-a-b fake/flaky-600-1-a fake/flakydrop-x; do
+  chat badflaky "$m" true
+  check "$m: 400" 400 "$CODE"
+done
+
+a0=$(stats_of aborted)
+chat fdrop1 "fake/flakydrop-1-$tag" true
+check "flakydrop-1: 200 head then a cut body (curl 18)" "200 18 0" "$CODE $RC $(cat "$tmp/fdrop1.b" 2>/dev/null | wc -c | tr -d ' ')"
+check "flakydrop-1: head of a stream" "text/event-stream" "$(hdr fdrop1 content-type)"
+chat fdrop2 "fake/flakydrop-1-$tag" true
+expected_normal "fake/flakydrop-1-$tag" >"$tmp/exp.fdrop2"
+check "flakydrop-1: then the stream" "200 0" "$CODE $RC"
+same fdrop2 "$tmp/exp.fdrop2"
+chat fdropj1 "fake/flakydrop-1-${tag}j" false
+check "flakydrop-1 non-streamed: 200 head, no body (curl 18)" "200 18 0" "$CODE $RC $(cat "$tmp/fdropj1.b" 2>/dev/null | wc -c | tr -d ' ')"
+chat fdropj2 "fake/flakydrop-1-${tag}j" false
+expected_completion "fake/flakydrop-1-${tag}j" >"$tmp/exp.fdropj2"
+same fdropj2 "$tmp/exp.fdropj2"
+check "flakydrop: server-side closes are not aborts" "$a0" "$(stats_of aborted)"
+
+# ------------------------------------------------------------ stream scenarios
+
+DCLOSE='},"finish_reason":null,"native_finish_reason":null,"logprobs":null}]'
+m=fake/choice-error
+chat choiceerr $m true
+{ chunk $m ""; chunk $m partial
+  choice_ev $m '[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":"error","native_finish_reason":"error","logprobs":null,"error":{"code":502,"message":"Provider disconnected mid-stream","metadata":{"error_type":"provider_unavailable"}}}]'
+} >"$tmp/exp.choiceerr"
+same choiceerr "$tmp/exp.choiceerr"
+check "choice-error: clean end, no [DONE]" "0 0" "$RC $(grep -c DONE "$tmp/choiceerr.b")"
+chat choiceerrj $m false
+check "choice-error non-streamed" "200|partial output...|error|error|502|Provider disconnected mid-stream|provider_unavailable|nil" \
+  "$CODE|$(jv "$tmp/choiceerrj.b" 'd.choices[1].message.content' 'd.choices[1].finish_reason' 'd.choices[1].native_finish_reason' \
+      'd.choices[1].error.code' 'd.choices[1].error.message' 'd.choices[1].error.metadata.error_type' d.error)"
+
+m=fake/error-mid-429
+chat errmid429 $m true
+{ chunk $m ""; chunk $m Hello; chunk $m ,
+  ev 'data: {"id":"gen-ID","object":"chat.completion.chunk","created":0,"model":"fake/error-mid-429","provider":"FakeProvider","error":{"code":429,"message":"Rate limit exceeded","metadata":{"error_type":"rate_limit_exceeded"}},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}'
+} >"$tmp/exp.errmid429"
+same errmid429 "$tmp/exp.errmid429"
+check "error-mid-429: clean end of body" "0 200" "$RC $CODE"
+chat errmid429j $m false
+check "error-mid-429 non-streamed: the error in the choice" "200|Hello,|error|429|rate_limit_exceeded" \
+  "$CODE|$(jv "$tmp/errmid429j.b" 'd.choices[1].message.content' 'd.choices[1].finish_reason' 'd.choices[1].error.code' 'd.choices[1].error.metadata.error_type')"
+
+m=fake/tools
+TOPEN='[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":'
+expected_tools() {
+  chunk $m ""
+  choice_ev $m "$TOPEN"'[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]'"$DCLOSE"
+  choice_ev $m "$TOPEN"'[{"index":0,"function":{"arguments":"{\"loc"}}]'"$DCLOSE"
+  choice_ev $m "$TOPEN"'[{"function":{"arguments":"ation\": \"Paris\"}"}}]'"$DCLOSE"
+  choice_ev $m "$TOPEN"'[{"index":1,"id":"call_2","type":"function","function":{"name":"get_time","arguments":"{\"tz\":"}}]'"$DCLOSE"
+  choice_ev $m "$TOPEN"'[{"index":1,"function":{"arguments":"\"Europe/Paris\"}"}}]'"$DCLOSE"
+  choice_ev $m '[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":"tool_calls","native_finish_reason":"tool_calls","logprobs":null}]'
+  usage_chunk $m; ev "data: [DONE]"
+}
+expected_tools >"$tmp/exp.tools"
+TOOLS='"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]'
+chat_body tools "{\"model\":\"$m\",\"stream\":true,$TOOLS,\"messages\":[{\"role\":\"user\",\"content\":\"{\\\"role\\\":\\\"tool\\\"} weather?\"}]}"
+same tools "$tmp/exp.tools"
+# the fragments, joined by index (the one without an index continues the last), are the two calls
+sed -n 's/^data: //p' "$tmp/tools.b" | grep -v '^\[DONE\]$' >"$tmp/tools.lines"
+check "tools: fragments join into two calls" 'get_weather {"location": "Paris"} Paris|get_time {"tz":"Europe/Paris"} Europe/Paris' \
+  "$(lua5.4 - "$tmp/tools.lines" <<'EOF'
+local cjson = require "cjson"
+local calls, last = {}, nil
+for line in io.lines(arg[1]) do
+  local ch = cjson.decode(line).choices[1]
+  for _, tc in ipairs(ch and ch.delta.tool_calls ~= cjson.null and ch.delta.tool_calls or {}) do
+    local i = (tc.index or last) + 1
+    last = i - 1
+    calls[i] = calls[i] or { name = "", args = "" }
+    if tc["function"].name then calls[i].name = tc["function"].name end
+    calls[i].args = calls[i].args .. (tc["function"].arguments or "")
+  end
+end
+local out = {}
+for _, c in ipairs(calls) do
+  local a = cjson.decode(c.args)
+  out[#out + 1] = c.name .. " " .. c.args .. " " .. (a.location or a.tz)
+end
+io.write(table.concat(out, "|"))
+EOF
+)"
+chat_body toolsj "{\"model\":\"$m\",$TOOLS}"
+check "tools non-streamed: tool_calls" 'null|tool_calls|2|call_1|function|get_weather|{"location": "Paris"}|call_2|get_time|{"tz":"Europe/Paris"}' \
+  "$(jv "$tmp/toolsj.b" 'd.choices[1].message.content' 'd.choices[1].finish_reason' '#d.choices[1].message.tool_calls' \
+      'd.choices[1].message.tool_calls[1].id' 'd.choices[1].message.tool_calls[1].type' \
+      'd.choices[1].message.tool_calls[1]["function"].name' 'd.choices[1].message.tool_calls[1]["function"].arguments' \
+      'd.choices[1].message.tool_calls[2].id' 'd.choices[1].message.tool_calls[2]["function"].name' \
+      'd.choices[1].message.tool_calls[2]["function"].arguments')"
+WEATHER_MSGS='"messages":[{"role":"user","content":"weather?"},{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{}"}}]},{ "content" : "18C" , "role" : "tool" , "tool_call_id":"call_1"}]'
+chat_body weather "{\"model\":\"$m\",\"stream\":true,$TOOLS,$WEATHER_MSGS}"
+{ chunk $m ""; chunk $m "The weather"; chunk $m " in Paris"; chunk $m " is 18°C"; chunk $m " and sunny."; tail_of $m; } >"$tmp/exp.weather"
+same weather "$tmp/exp.weather"
+chat_body weatherj "{$WEATHER_MSGS,\"model\":\"$m\",$TOOLS}"
+check "tools with a tool message, non-streamed: the final text" "The weather in Paris is 18°C and sunny.|stop|nil" \
+  "$(jv "$tmp/weatherj.b" 'd.choices[1].message.content' 'd.choices[1].finish_reason' 'd.choices[1].message.tool_calls')"
+
+m=fake/reasoning
+ROPEN='[{"index":0,"delta":{"role":"assistant","content":"",'
+chat reasoning $m true
+{ chunk $m ""
+  choice_ev $m "$ROPEN"'"reasoning":"Let me think","reasoning_details":[{"type":"reasoning.text","text":"Let me think","index":0,"format":"unknown","signature":null}]'"$DCLOSE"
+  choice_ev $m "$ROPEN"'"reasoning":" about it.","reasoning_details":[{"type":"reasoning.text","text":" about it.","index":0}]'"$DCLOSE"
+  choice_ev $m "$ROPEN"'"reasoning_details":[{"type":"reasoning.summary","summary":"Thought briefly","index":1,"format":"unknown"}]'"$DCLOSE"
+  deltas $m; tail_of $m; } >"$tmp/exp.reasoning"
+same reasoning "$tmp/exp.reasoning"
+chat reasoningj $m false
+check "reasoning non-streamed" "Let me think about it.|Hello, world from fake OpenRouter!|stop|reasoning.text|reasoning.summary" \
+  "$(jv "$tmp/reasoningj.b" 'd.choices[1].message.reasoning' 'd.choices[1].message.content' 'd.choices[1].finish_reason' \
+      'd.choices[1].message.reasoning_details[1].type' 'd.choices[1].message.reasoning_details[2].type')"
+
+chat buffered fake/buffered true
+expected_normal fake/buffered >"$tmp/exp.buffered"
+same buffered "$tmp/exp.buffered"
+check_cmd "buffered: nothing before 100 ms (${TTFB}s)" ge "$TTFB" 0.095
+chat bufferedj fake/buffered false
+expected_completion fake/buffered >"$tmp/exp.bufferedj"
+same bufferedj "$tmp/exp.bufferedj"
+if command -v python3 >/dev/null; then
+  check "buffered: head and whole body in one write" "ok" "$(python3 - "$PORT" <<'EOF'
+import socket, sys, time
+body = b'{"model":"fake/buffered","stream":true}'
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+          b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+t0 = time.time()
+first = s.recv(1 << 20)
+t = time.time() - t0
+time.sleep(0.05)
+s.setblocking(False)
+try:
+    more = s.recv(1 << 20)
+except BlockingIOError:
+    more = b""
+ok = (first.startswith(b"HTTP/1.1 200") and first.endswith(b"\r\n0\r\n\r\n") and
+      b"data: [DONE]" in first and not more and t >= 0.09)
+print("ok" if ok else "bad t=%.3f len=%d more=%d" % (t, len(first), len(more)))
+EOF
+)"
+fi
+
+for f in choiceerr errmid429 tools weather reasoning buffered; do
+  sed -n 's/^data: //p' "$tmp/$f.b" | grep -v '^\[DONE\]$' | while IFS= read -r line; do
+    printf '%s' "$line" >"$tmp/line.json"
+    json_ok "$tmp/line.json" || echo "bad JSON in $f: $line"
+  done >"$tmp/jsonlines.$f"
+  check "$f: every data line is JSON" "" "$(cat "$tmp/jsonlines.$f")"
+done
+for f in choiceerrj errmid429j toolsj weatherj reasoningj rawjson rawtext moder daily av_no_endpoints; do
+  check_cmd "$f: body is JSON" json_ok "$tmp/$f.b"
+done
+
 # ------------------------------------------------------------ concurrency
 
 n=250
@@ -554,6 +981,19 @@ if [ "${SELFTEST_VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null && [ -z 
     curl -sS -o /dev/null -o /dev/null -H "Authorization: Bearer $KEY" --data-binary '{"model":"a/b"}' "$vchat" "$vchat"
     curl -sS -N -o /dev/null --max-time 0.5 -H "Authorization: Bearer $KEY" --data-binary '{"model":"fake/stall-1","stream":true}' "$vchat" 2>/dev/null
     curl -sS -o /dev/null -o /dev/null "http://127.0.0.1:$vport/_last" "http://127.0.0.1:$vport/_stats"
+    for m in fake/tools fake/reasoning fake/choice-error fake/error-mid-429 fake/avail-capacity_exhausted \
+             fake/daily-cap fake/reset-ms-10 fake/raw-json fake/empty-502 fake/flaky-503-1-v fake/flaky-503-1-v \
+             fake/flakydrop-1-v fake/flakydrop-1-v fake/buffered; do
+      for st in true false; do
+        curl -sS -N -o /dev/null --max-time 10 -H "Authorization: Bearer $KEY" \
+          --data-binary "{\"model\":\"$m\",\"stream\":$st,\"tools\":[],\"messages\":[{\"role\":\"tool\"}]}" "$vchat" 2>/dev/null
+      done
+    done
+    curl -sS -o /dev/null -H 'Authorization: Bearer nocredit' --data-binary '{"model":"a/b"}' "$vchat"
+    for u in models key credits "generation?id=v%20g" "generation?id=v%20g" "generation"; do
+      curl -sS -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:$vport/api/v1/$u"
+    done
+    curl -sS -o /dev/null "http://127.0.0.1:$vport/_attempts?model=fake%2Ftools"
     # a stalled stream still open at exit
     curl -sS -N -o /dev/null --max-time 10 -H "Authorization: Bearer $KEY" --data-binary '{"model":"fake/stall-1","stream":true}' "$vchat" 2>/dev/null &
     BG_PIDS+=($!)
