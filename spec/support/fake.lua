@@ -5,6 +5,7 @@
 --   local base_url = fake.start()  -- "http://127.0.0.1:PORT/api/v1"; once per process
 --   fake.stats()                   -- {requests=, connections=, open=, aborted=}
 --   fake.last()                    -- {method=, path=, headers={<lower-case>=…}, body=}, or nil
+--   fake.attempts(model)           -- chat requests that named exactly this model so far
 --   fake.stop()                    -- SIGTERM, temp files removed (also when the Lua state closes)
 --   fake.url, fake.port            -- set once started
 --
@@ -192,6 +193,20 @@ function M.last()
   if code == 404 then return nil end
   if code ~= 200 then error("fake server /_last: HTTP " .. tostring(code), 2) end
   return cjson.decode(body)
+end
+
+-- Percent-encodes s for a query string.
+local function url_encode(s)
+  return (s:gsub("[^%w%-%._~]", function(ch) return ("%%%02X"):format(ch:byte()) end))
+end
+
+-- How many chat requests named exactly `model` so far, refused ones
+-- included (an integer; the server remembers the 1024 latest models).
+function M.attempts(model)
+  local code, body = get("/_attempts?model=" .. url_encode(model))
+  local n = code == 200 and tonumber(body:match('"count":(%d+)'))
+  if not n then error("fake server /_attempts: HTTP " .. tostring(code), 2) end
+  return n
 end
 
 publish(registry[REGISTRY_KEY])

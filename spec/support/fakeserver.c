@@ -33,7 +33,8 @@
  * token containing "invalid" 401 "Invalid API key".  A token containing
  * "nocredit" makes chat answer 402 and /key report an exhausted limit.
  * Every chat request with a readable body is counted for /_attempts, the
- * ones refused for their key included.
+ * ones refused for their key included.  Every chat reply of a scenario,
+ * errors included (not html-N, an edge page), carries X-Generation-Id.
  * A connection whose first request is a /_ one is left out of
  * "connections" and "open", so querying the stats does not change them.
  * "aborted" counts responses the client cut off: the peer closed or reset
@@ -1109,6 +1110,9 @@ static void respond_error(struct conn *c, int status, const char *extra, const c
 }
 
 /* Queues a JSON response whose body is printf-formatted. */
+#ifdef __GNUC__
+__attribute__((format(printf, 4, 5)))
+#endif
 static void respond_json(struct conn *c, int status, const char *extra, const char *fmt, ...) {
   struct buf *b = &S.scratch;
   va_list ap;
@@ -1221,6 +1225,36 @@ static void add_error_end(struct response *r, enum op_kind kind, uint64_t n) {
   add_op(r, OP_END, 0);
 }
 
+/* Adds the steps after the role chunk of the streams that do not end
+   with stop, usage, [DONE].  1 if sc is one of them, else 0. */
+static int add_unusual_end(struct response *r, const struct scenario *sc) {
+  switch (sc->kind) {
+  case SC_DROP: case SC_EOF: case SC_STALL:
+    add_op(r, OP_REPEAT_A, sc->n);
+    add_op(r, sc->kind == SC_DROP ? OP_DROP : sc->kind == SC_EOF ? OP_END : OP_STALL, 0);
+    return 1;
+  case SC_ERROR_MID: case SC_ERROR_MID_429:
+    if (sc->kind == SC_ERROR_MID_429) r->mid_error = MID_ERROR_429;
+    add_op(r, OP_DELTAS, ERROR_MID_DELTAS);
+    add_error_end(r, OP_ERROR_MID, 1);
+    return 1;
+  case SC_CHOICE_ERROR:
+    r->deltas = PARTIAL_DELTAS;
+    r->choices = CHOICE_ERROR_CHOICES;
+    add_op(r, OP_DELTAS, N_CHOICES(PARTIAL_DELTAS));
+    add_error_end(r, OP_CHOICES, N_CHOICES(CHOICE_ERROR_CHOICES));
+    return 1;
+  case SC_TOOLS:                       /* the finish chunk is a choice */
+    r->choices = TOOL_CHOICES;
+    add_op(r, OP_CHOICES, N_CHOICES(TOOL_CHOICES));
+    add_op(r, OP_USAGE, 1);
+    add_op(r, OP_DONE, 1);
+    add_op(r, OP_END, 0);
+    return 1;
+  default: return 0;
+  }
+}
+
 /* Builds the event program of a streamed scenario (see the file comment). */
 static void set_program(struct response *r, const struct scenario *sc) {
   r->nops = r->op = 0;
@@ -1229,29 +1263,8 @@ static void set_program(struct response *r, const struct scenario *sc) {
   if (sc->kind == SC_HEAD_DROP) { add_op(r, OP_DROP, 0); return; }
   if (sc->kind == SC_KEEPALIVE) add_op(r, OP_COMMENTS, sc->n);
   add_op(r, OP_ROLE, 1);
+  if (add_unusual_end(r, sc)) return;
   switch (sc->kind) {
-  case SC_DROP: case SC_EOF: case SC_STALL:
-    add_op(r, OP_REPEAT_A, sc->n);
-    add_op(r, sc->kind == SC_DROP ? OP_DROP : sc->kind == SC_EOF ? OP_END : OP_STALL, 0);
-    return;
-  case SC_ERROR_MID: case SC_ERROR_MID_429:
-    if (sc->kind == SC_ERROR_MID_429) r->mid_error = MID_ERROR_429;
-    add_op(r, OP_DELTAS, ERROR_MID_DELTAS);
-    add_error_end(r, OP_ERROR_MID, 1);
-    return;
-  case SC_CHOICE_ERROR:
-    r->deltas = PARTIAL_DELTAS;
-    r->choices = CHOICE_ERROR_CHOICES;
-    add_op(r, OP_DELTAS, N_CHOICES(PARTIAL_DELTAS));
-    add_error_end(r, OP_CHOICES, N_CHOICES(CHOICE_ERROR_CHOICES));
-    return;
-  case SC_TOOLS:
-    r->choices = TOOL_CHOICES;
-    add_op(r, OP_CHOICES, N_CHOICES(TOOL_CHOICES));
-    add_op(r, OP_USAGE, 1);
-    add_op(r, OP_DONE, 1);
-    add_op(r, OP_END, 0);
-    return;
   case SC_REASONING:
     r->choices = REASONING_CHOICES;
     add_op(r, OP_CHOICES, N_CHOICES(REASONING_CHOICES));

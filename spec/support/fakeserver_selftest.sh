@@ -342,6 +342,7 @@ for st in 400 401 402 403 404 408 413 429 500 502 503 504 524 529; do
   check "status-$st: body" "{\"error\":{\"code\":$st,\"message\":\"Fake error $st\"}}" "$(cat "$tmp/status$st.b")"
 done
 check "status-429: Retry-After" 1 "$(hdr status429 retry-after)"
+check_cmd "status-N: X-Generation-Id" grep -qiE '^X-Generation-Id: gen-[0-9]+-[0-9]+' "$tmp/status500.h"
 check "status-502: reason phrase" "HTTP/1.1 502 Bad Gateway" "$(head -n 1 "$tmp/status502.h" | tr -d '\r')"
 check "status-N: JSON type" "application/json" "$(hdr status500 content-type)"
 chat status500j fake/status-500 false
@@ -350,6 +351,7 @@ check "status-500 non-streamed" 500 "$CODE"
 chat html fake/html-502 true
 check "html-502: status" 502 "$CODE"
 check "html-502: type" "text/html" "$(hdr html content-type)"
+check "html-502: no X-Generation-Id (an edge page)" "" "$(hdr html x-generation-id)"
 check "html-502: body" "<html><head><title>502</title></head><body><h1>502 Bad Gateway</h1>cloudflare</body></html>" "$(cat "$tmp/html.b")"
 chat html503 fake/html-503 false
 check "html-503 non-streamed" "503 <h1>503 Service Unavailable</h1>" "$CODE $(grep -o '<h1>.*</h1>' "$tmp/html503.b")"
@@ -488,6 +490,7 @@ for st in true false; do
   check "nocredit key, stream $st: 402 body" "402 $NOCREDIT_BODY" "$CODE $(cat "$tmp/nocr$st.b")"
 done
 check_cmd "nocredit: body is JSON" json_ok "$tmp/nocrtrue.b"
+check "refused keys: no X-Generation-Id" "" "$(hdr invtrue x-generation-id)$(hdr nocrfalse x-generation-id)$(hdr noauth x-generation-id)"
 fetch invbad -H 'Authorization: Bearer invalid' --data-binary '{"model":' "$CHAT"
 check "invalid key wins over a bad body" 401 "$CODE"
 fetch invecho -H 'Authorization: Bearer invalid' --data-binary '{"model":"fake/echo-key"}' "$CHAT"
@@ -616,6 +619,7 @@ err_both() {
   chat "$1" "$2" true
   check "$2: status (streamed, not)" "$3 $3" "$CODE $cj"
   if [ "${4:-}" != timed ]; then check "$2: same body in both modes" "$(cat "$tmp/$1j.b")" "$(cat "$tmp/$1.b")"; fi
+  check_cmd "$2: X-Generation-Id" grep -qiE '^X-Generation-Id: gen-[0-9]+-[0-9]+' "$tmp/$1.h"
 }
 avail_expr=(d.error.code d.error.message d.error.error_type d.error.http_status d.error.availability.code
             d.error.availability.retryable d.error.availability.retry_after 'd.error.availability.requested_models[1]'
