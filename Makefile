@@ -42,7 +42,7 @@ SSE_TEST    := $(BUILD)/sse_test
 ERRC_TEST   := $(BUILD)/errclass_test
 C_TESTS     := $(SSE_TEST) $(ERRC_TEST)
 
-.PHONY: all test test-all test-c demo asan valgrind bench fuzz install clean deps check-exports
+.PHONY: all test test-all test-c demo fakeserver-selftest asan valgrind bench fuzz install clean deps check-exports
 
 all: $(CORE)
 
@@ -110,6 +110,10 @@ bench: $(CORE) $(FAKESERVER)
 	@mkdir -p build
 	@$(CC) $(C_TEST_FLAGS) -O2 -o build/sse_bench csrc/sse.c spec/c/sse_bench.c && build/sse_bench
 	@$(LUA) spec/bench.lua $(BUILD)
+
+# The fake server's own checks (curl against every route and scenario).
+fakeserver-selftest:
+	@bash spec/support/fakeserver_selftest.sh
 
 check-exports: $(CORE)
 	@syms=$$(nm -D --defined-only $(CORE) | awk '{print $$3}' | grep -v '^_' ); \
