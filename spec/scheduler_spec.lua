@@ -169,8 +169,10 @@ describe("openrouter.attach", function()
       assert.is_true(tasks[i].ok, tostring(tasks[i].error))
       assert.equal(h.TEXT, tasks[i].values[1])
     end
-    assert.is_true(ticks >= 20, "the luv timer fired only " .. ticks .. " times")
-    assert.is_true(max_gap < 100, "the luv loop was blocked for " .. max_gap .. " ms")
+    -- under valgrind everything runs ~20 times slower: allow for it
+    local slow = os.getenv("OR_SLOW") and 10 or 1
+    assert.is_true(ticks >= 20 / slow, "the luv timer fired only " .. ticks .. " times")
+    assert.is_true(max_gap < 100 * slow, "the luv loop was blocked for " .. max_gap .. " ms")
   end)
 
   it("rejects what is not a luv module", function()
