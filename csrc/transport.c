@@ -1,11 +1,11 @@
 /*
 ** transport.c -- see transport.h.
 **
-** libcurl calls on_header/on_write while or_multi_drive runs; they only copy
-** bytes into C buffers (the SSE parser, the event queue, the body), so no
-** Lua runs inside libcurl and nothing can longjmp through it.  Timers that
-** libcurl has no notion of (time to headers of a stream, idle gaps) are
-** checked here after every drive.
+** libcurl calls on_header/on_write while the engine (multi.c) runs; they
+** only copy bytes into C buffers (the SSE parser, the event queue, the
+** body), so no Lua runs inside libcurl and nothing can longjmp through it.
+** The timers libcurl has no notion of (time to a stream's headers, idle
+** gaps, first token) are defined here; the engine checks them.
 */
 #include <math.h>
 #include <stdarg.h>
@@ -87,8 +87,9 @@ static void multi_unlink (or_xfer *x) {
 
 /*
 ** The transfer is over: libcurl finished it (rc), or a local timer or
-** limit stopped it (rc = CURLE_OK, x->failed set).  A stream that ended cleanly but without [DONE] was
-** truncated, which must never look like a normal end.
+** limit stopped it (rc = CURLE_OK, x->failed set).  A stream that ended
+** cleanly but without [DONE] was truncated, which must never look like a
+** normal end.
 */
 void or_xfer_settle (or_xfer *x, CURLcode rc) {
   if (x->finished) return;

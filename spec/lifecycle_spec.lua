@@ -92,6 +92,19 @@ describe("stream lifecycle", function()
     end))
   end)
 
+  it("a reader that falls behind pauses the transfer: bounded memory, nothing lost", function()
+    local n = 100000                       -- ~27 MB of events
+    local s = assert(client:stream { model = "fake/chunks-" .. n, prompt = "x" })
+    local stop = core.now() + 0.5
+    while core.now() < stop do core.drive(0.01) end   -- the engine runs, nobody reads
+    local info = s:info()
+    assert.is_true(info.bytes < 20e6, "read " .. info.bytes .. " bytes ahead of the reader")
+    assert.is_true(info.queued < 40000, info.queued .. " events queued")
+    local count = 0
+    for _ in s:chunks() do count = count + 1 end
+    assert.equal(n + 3, count)             -- role, n deltas, stop, usage
+  end)
+
   it("many streams opened and abandoned leave no open connection behind", function()
     local open_before = fake.stats().open
     for _ = 1, 20 do

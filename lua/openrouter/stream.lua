@@ -123,6 +123,9 @@ function Stream:_take()
   local finished, done = x:state()
   if done then
     self._ended = true
+    -- a complete transfer can go now (its connection stays in the pool);
+    -- one still reading the body's last bytes is left to finish
+    if finished then x:close() end
     return nil
   end
   if finished then
