@@ -68,6 +68,19 @@ describe("client:chat", function()
     assert.is_true(err.retryable)
   end)
 
+  it("reports a TLS handshake failure as `tls`, not retried", function()
+    -- https to the fake server, which speaks plain HTTP: the handshake fails
+    local url = fake.start():gsub("^http:", "https:")
+    local c = openrouter.new { api_key = h.KEY, base_url = url, model = "a/b", max_retries = 2 }
+    local before = fake.stats().requests
+    local res, err = c:chat { prompt = "x" }
+    assert.is_nil(res)
+    assert.equal("tls", err.kind)
+    assert.is_false(err.retryable)
+    assert.matches("ca_file", err.hint)
+    assert.equal(before, fake.stats().requests)
+  end)
+
   it("reports a refused connection as a network error", function()
     local c = openrouter.new { api_key = h.KEY, base_url = "http://127.0.0.1:1/api/v1", model = "a/b" }
     local res, err = c:chat { prompt = "x" }

@@ -11,18 +11,21 @@ local n = 0
 local function tag() n = n + 1; return ("t%d%d"):format(os.time() % 100000, n) end
 
 describe("retries", function()
-  it("a flaky 429 then ok succeeds with max_retries = 2, fails with 0", function()
+  it("a flaky 429 or 502 then ok succeeds with max_retries = 2, fails with 0", function()
     local patient, impatient = h.client { max_retries = 2 }, h.client { max_retries = 0 }
-    for _, call in ipairs { "chat", "stream" } do
-      local model = "fake/flaky-429-2-" .. tag()
-      local res = patient[call](patient, { model = model, prompt = "x" })
-      assert.is_truthy(res, call)
-      assert.equal(3, fake.attempts(model), call)
-      model = "fake/flaky-429-2-" .. tag()
-      local res0, err = impatient[call](impatient, { model = model, prompt = "x" })
-      assert.is_nil(res0)
-      assert.equal("rate_limited", err.kind)
-      assert.equal(1, fake.attempts(model), call)
+    for status, kind in pairs { [429] = "rate_limited", [502] = "provider" } do
+      for _, call in ipairs { "chat", "stream" } do
+        local where = call .. " " .. status
+        local model = ("fake/flaky-%d-2-%s"):format(status, tag())
+        local res = patient[call](patient, { model = model, prompt = "x" })
+        assert.is_truthy(res, where)
+        assert.equal(3, fake.attempts(model), where)
+        model = ("fake/flaky-%d-2-%s"):format(status, tag())
+        local res0, err = impatient[call](impatient, { model = model, prompt = "x" })
+        assert.is_nil(res0, where)
+        assert.equal(kind, err.kind, where)
+        assert.equal(1, fake.attempts(model), where)
+      end
     end
   end)
 

@@ -162,6 +162,10 @@ describe("openrouter.attach", function()
     while not all_done() and core.now() < stop do uv.run("once") end
     timer:stop()
     timer:close()
+    -- nothing in flight: the attachment leaves no active handle, so an idle
+    -- editor is not woken (the loop would exit if nothing else were there)
+    uv.run("nowait")
+    assert.is_false(uv.loop_alive())
     handle:detach()
     uv.run("nowait")
     assert.is_true(all_done())

@@ -2068,6 +2068,13 @@ static int read_head(struct conn *c) {
   size_t end;
   int st;
   if (c->scan_pos == 0) skip_leading_blank_lines(c);
+  /* A TLS ClientHello (a handshake record, 0x16) is no HTTP: answer it at
+     once in plain text, as a real plain-HTTP server does, so that a client
+     sent https:// here fails its handshake instead of waiting. */
+  if (c->scan_pos == 0 && c->in.len > 0 && (unsigned char)c->in.p[0] == 0x16) {
+    reject(c, HTTP_BAD_REQUEST, "This is a plain HTTP server");
+    return 1;
+  }
   end = find_head_end(c);
   if (end == 0 && c->in.len <= HEAD_MAX) return 0;
   if (end == 0 || end > HEAD_MAX) {
