@@ -6,7 +6,12 @@
 --   * integers stay integers; NaN and infinities are refused;
 --   * json.null encodes as null and is what decode gives for null.
 
-local cjson = require "cjson"
+local found, cjson = pcall(require, "cjson")
+if not found then
+  error("openrouter needs lua-cjson, which is not installed for " .. _VERSION ..
+        ": apt-get install lua-cjson (Debian/Ubuntu) or luarocks install lua-cjson\n" ..
+        tostring(cjson), 0)
+end
 
 local M = {}
 
