@@ -164,26 +164,37 @@ local function append_items(list, items)
   end
 end
 
+-- Called for every chunk of every stream: the common delta (content only,
+-- nulls elsewhere) must cost a few field reads, so each rarer field is
+-- looked at only when present.  (json.null is a userdata: type() tells it
+-- from strings and tables without a call.)
 local function add_choice(st, choice)
-  local reason = nonnull(choice.finish_reason)
+  local reason = choice.finish_reason
   if type(reason) == "string" then st.finish_reason = reason end
-  local native = nonnull(choice.native_finish_reason)
-  if native ~= nil and type(native) ~= "table" then st.native_finish_reason = native end
+  local native = choice.native_finish_reason
+  if native ~= nil and native ~= null and type(native) ~= "table" then
+    st.native_finish_reason = native
+  end
   local delta = choice.delta
   if type(delta) ~= "table" then return end
-  local role = nonnull(delta.role)
+  local role = delta.role
   if type(role) == "string" then st.role = role end
-  append_string(st.content, delta.content)
-  append_string(st.reasoning, delta.reasoning)
-  append_string(st.refusal, delta.refusal)
-  if type(delta.reasoning_details) == "table" then
-    for _, item in ipairs(delta.reasoning_details) do add_detail(st, item) end
+  local content = delta.content
+  if type(content) == "string" and content ~= "" then
+    local parts = st.content
+    parts[#parts + 1] = content
   end
-  if type(delta.tool_calls) == "table" then
-    for _, frag in ipairs(delta.tool_calls) do add_tool(st, frag) end
+  if delta.reasoning ~= nil then append_string(st.reasoning, delta.reasoning) end
+  if delta.refusal ~= nil then append_string(st.refusal, delta.refusal) end
+  local details, tools = delta.reasoning_details, delta.tool_calls
+  if type(details) == "table" then
+    for _, item in ipairs(details) do add_detail(st, item) end
   end
-  append_items(st.annotations, delta.annotations)
-  append_items(st.images, delta.images)
+  if type(tools) == "table" then
+    for _, frag in ipairs(tools) do add_tool(st, frag) end
+  end
+  if delta.annotations ~= nil then append_items(st.annotations, delta.annotations) end
+  if delta.images ~= nil then append_items(st.images, delta.images) end
 end
 
 -- Building the result ----------------------------------------------------------
@@ -262,20 +273,26 @@ end
 local Accumulator = { __name = "openrouter.Result" }
 Accumulator.__index = Accumulator
 
-function M.new()
-  return setmetatable({ chunks = 0, _choices = {}, _meta = {} }, Accumulator)
-end
-
 -- Fields of the chunk envelope kept from the first chunk that has them.
 local META = { "id", "model", "provider", "created", "system_fingerprint" }
+
+function M.new()
+  return setmetatable({ chunks = 0, _choices = {}, _meta = {}, _meta_missing = #META }, Accumulator)
+end
 
 -- Feed one decoded chunk.  Anything but a table is ignored.
 function Accumulator:add(chunk)
   if type(chunk) ~= "table" then return self end
   self.chunks = self.chunks + 1
-  for _, k in ipairs(META) do
-    local v = nonnull(chunk[k])
-    if self._meta[k] == nil and v ~= nil and type(v) ~= "table" then self._meta[k] = whole(v) end
+  if self._meta_missing > 0 then
+    local meta = self._meta
+    for _, k in ipairs(META) do
+      local v = nonnull(chunk[k])
+      if meta[k] == nil and v ~= nil and type(v) ~= "table" then
+        meta[k] = whole(v)
+        self._meta_missing = self._meta_missing - 1
+      end
+    end
   end
   -- The last usage wins: it arrives in a `choices: []` chunk, or (2025) in
   -- a chunk after the stop chunk whose choice has an empty delta.
