@@ -93,6 +93,35 @@ describe("the scheduler", function()
     assert.equal(42, n)
   end)
 
+  it("task:wait(timeout) gives a timeout error for a task still running", function()
+    local task = openrouter.spawn(function()
+      return h.client { timeout = 1 }:stream { model = "fake/stall-headers", prompt = "x" }
+    end)
+    local ok, err = task:wait(0.1)
+    assert.is_nil(ok)
+    assert.is_true(openrouter.is_error(err))
+    assert.equal("timeout", err.kind)
+    assert.is_false(task.done)
+    assert.is_true(task:cancel())
+    task = nil
+    assert.is_truthy(h.eventually(function() collectgarbage() return core.active() == 0 end))
+  end)
+
+  it("a task may cancel itself", function()
+    local task
+    task = openrouter.spawn(function()
+      assert(client:stream { prompt = "x" }):next()
+      task:cancel()
+      return "not reached"
+    end)
+    assert.is_true(openrouter.run(5))
+    assert.is_true(task.done)
+    assert.is_false(task.ok)
+    assert.is_nil(task.values)
+    assert.equal("canceled", task.error.kind)
+    assert.is_truthy(h.eventually(function() collectgarbage() return core.active() == 0 end))
+  end)
+
   it("closing a stream inside a task frees its transfer (the server sees the close)", function()
     local before = fake.stats().aborted
     local task = openrouter.spawn(function()

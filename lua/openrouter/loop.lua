@@ -4,6 +4,7 @@
 -- progress at once.  step/run are the scheduler that resumes those tasks.
 
 local core = require "openrouter.core"
+local errors = require "openrouter.errors"
 
 local M = {}
 
@@ -22,7 +23,7 @@ local pack = table.pack or function(...) return { n = select("#", ...), ... } en
 local MAX_SLICE = 1.0
 
 local function finish(task, ok, ...)
-  if coroutine.status(task.co) ~= "dead" then return end
+  if task.done then return end             -- canceled (by itself): that stands
   task.done = true
   task.ok = ok
   if ok then task.values = pack(...)
@@ -105,10 +106,6 @@ function M.step(timeout)
   return core.active()
 end
 
-function M.pending()
-  return next(waiting) ~= nil
-end
-
 -- Drive until every task has finished or `timeout` seconds passed; returns
 -- true when nothing is left waiting.
 function M.run(timeout)
@@ -125,11 +122,15 @@ function M.run(timeout)
   return next(waiting) == nil
 end
 
--- task:wait([timeout]) -> true, values... | nil, err  (drives the loop)
+-- task:wait([timeout]) -> true, values... | nil, err  (drives the loop;
+-- err is what the task raised, or a `timeout` error if it is still running)
 function Task:wait(timeout)
   local stop = timeout and core.now() + timeout
   while not self.done do
-    if stop and core.now() >= stop then return nil, "timeout" end
+    if stop and core.now() >= stop then
+      return nil, errors.new { kind = "timeout",
+        message = ("the task did not finish within %g s"):format(timeout) }
+    end
     if tasks[coroutine.running()] then
       M.wait(stop)
     else
@@ -148,8 +149,9 @@ function Task:cancel()
   waiting[self] = nil
   tasks[self.co] = nil
   self.done, self.ok = true, false
-  self.error = require("openrouter.errors").new { kind = "canceled", message = "the task was canceled" }
-  if coroutine.close then coroutine.close(self.co) end   -- 5.4: runs pending __close now
+  self.error = errors.new { kind = "canceled", message = "the task was canceled" }
+  -- 5.4: run its pending __close handlers now (not when it cancels itself)
+  if coroutine.close and coroutine.status(self.co) == "suspended" then coroutine.close(self.co) end
   return true
 end
 
