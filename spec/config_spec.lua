@@ -79,6 +79,14 @@ describe("request validation", function()
     assert.matches("did you mean provider%?", err.message)
   end)
 
+  it("rejects a model that is not a string", function()
+    local _, err = client:chat { model = 42, prompt = "x" }
+    assert.equal("config", err.kind)
+    assert.matches("'model' must be a model id string, got number", err.message)
+    _, err = client:chat { model = "", prompt = "x" }
+    assert.matches("empty string", err.message)
+  end)
+
   it("rejects messages together with prompt", function()
     local _, err = client:stream { prompt = "x", messages = { { role = "user", content = "y" } } }
     assert.equal("config", err.kind)

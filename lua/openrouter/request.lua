@@ -35,6 +35,11 @@ function M.body(defaults, req, streaming)
     if not LOCAL[k] then body[k] = v end
   end
   body.model = req.model or defaults.model
+  if body.model ~= nil and (type(body.model) ~= "string" or body.model == "") then
+    return nil, errors.config(("'model' must be a model id string, got %s"):format(
+      type(body.model) == "string" and "an empty string" or type(body.model)),
+      'model ids have the form author/slug, e.g. "openai/gpt-4o"')
+  end
   if req.variant ~= nil then
     if type(req.variant) ~= "string" or not req.variant:match("^[%w%-_.]+$") then
       return nil, errors.config("'variant' must be a name such as \"nitro\" or \"free\"")
