@@ -42,7 +42,7 @@ SSE_TEST    := $(BUILD)/sse_test
 ERRC_TEST   := $(BUILD)/errclass_test
 C_TESTS     := $(SSE_TEST) $(ERRC_TEST)
 
-.PHONY: all test test-all test-c demo fakeserver-selftest asan valgrind bench fuzz install clean deps check-exports
+.PHONY: all test test-all test-c demo fakeserver-selftest fuzz fuzz-check fuzz-one asan valgrind bench fuzz install clean deps check-exports
 
 all: $(CORE)
 
@@ -70,13 +70,28 @@ $(ERRC_TEST): spec/c/errclass_test.c csrc/errclass.c csrc/errclass.h
 test-c: $(C_TESTS)
 	@for t in $(C_TESTS); do $$t || exit 1; done
 
-# Coverage-guided fuzzing of the SSE parser (clang's libFuzzer), bounded.
+# Coverage-guided fuzzing of the SSE parser and the error classifier
+# (clang's libFuzzer, no Lua), each for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := $(C_TEST_FLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz:
 	@mkdir -p build
-	clang $(C_TEST_FLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -o build/sse_fuzz csrc/sse.c spec/c/sse_fuzz.c
+	clang $(FUZZ_FLAGS) -o build/sse_fuzz csrc/sse.c spec/c/sse_fuzz.c
+	clang $(FUZZ_FLAGS) $(CURL_CFLAGS) -o build/errclass_fuzz csrc/errclass.c spec/c/errclass_fuzz.c $(CURL_LIBS)
 	build/sse_fuzz -max_total_time=$(FUZZ_SECONDS)
+	build/errclass_fuzz -max_total_time=$(FUZZ_SECONDS)
+
+# CI's bounded run of both fuzzers, with a tally line.
+fuzz-check:
+	@p=0; f=0; for t in sse errclass; do \
+	  if $(MAKE) -s fuzz-one T=$$t > build/fuzz-$$t.log 2>&1; then p=$$((p+1)); echo "fuzz $$t: ok ($$(grep -o 'Done [0-9]* runs' build/fuzz-$$t.log))"; \
+	  else f=$$((f+1)); echo "fuzz $$t: FAILED"; tail -n 30 build/fuzz-$$t.log; fi; done; \
+	echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
+
+fuzz-one:
+	@mkdir -p build
+	@clang $(FUZZ_FLAGS) $(CURL_CFLAGS) -o build/$(T)_fuzz csrc/$(T).c spec/c/$(T)_fuzz.c $(CURL_LIBS)
+	build/$(T)_fuzz -max_total_time=$(FUZZ_SECONDS)
 
 deps:
 	@bash .ci/deps $(LUA_VERSION)
