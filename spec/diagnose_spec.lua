@@ -97,6 +97,7 @@ describe("client:diagnose", function()
     assert.is_false(check(report, "base url").ok)
     assert.matches("network", check(report, "base url").hint)
     assert.is_nil(check(report, "key accepted").ok)
+    assert.matches("not reachable", check(report, "live request").detail)
     no_key_in(report, h.KEY)
   end)
 
@@ -111,5 +112,9 @@ describe("client:diagnose", function()
     local report = h.client():diagnose "openai/gpt-4o"
     assert.is_false(report.ok)
     assert.matches("must be a table", report.checks[1].detail)
+    report = h.client():diagnose { modle = "openai/gpt-4o" }
+    assert.matches("modle: unknown option %(did you mean model%?%)", report.checks[1].detail)
+    report = h.client():diagnose { live = "no" }
+    assert.matches("live: must be a boolean, got string", report.checks[1].detail)
   end)
 end)

@@ -57,12 +57,11 @@ local function check_key(self, add)
 end
 
 -- GET /models: proves DNS, TLS and connect, and gives the ids to check.
-local function check_reach(self, add, limits)
+local function check_reach(self, add)
   local models, err = self:models()
   if not models then
-    local transport = { network = true, tls = true, timeout = true, protocol = true }
     add("base url", false, ("%s: %s"):format(self.base_url, err.message), err.hint)
-    return nil, transport[err.kind]
+    return nil
   end
   add("base url", true, ("%s answered (%d models)"):format(self.base_url, #models))
   return models
@@ -112,9 +111,11 @@ local function check_model(add, model, models)
   return false
 end
 
-local function check_live(self, add, model, opts)
+-- skip: why the probe cannot run (nil: it can)
+local function check_live(self, add, model, opts, skip)
   if opts.live == false then add("live request", nil, "skipped: live = false") return end
-  if not model then add("live request", nil, "skipped: no model to ask") return end
+  skip = skip or (not model and "no model to ask (opts.model or the client's model)")
+  if skip then add("live request", nil, "skipped: " .. skip) return end
   local s, err = self:stream { model = model, prompt = "Reply with OK.", max_tokens = 1,
                                max_retries = 0, timeout = opts.timeout }
   local chunks = 0
@@ -154,7 +155,9 @@ function Client:diagnose(opts)
   opts = opts or {}
   for k, v in pairs(opts) do
     if OPTS[k] == nil or type(v) ~= OPTS[k] then
-      add("options", false, ("diagnose(opts): bad option %s"):format(tostring(k)),
+      local why = OPTS[k] == nil and "unknown option" .. suggest.hint(tostring(k), { "model", "live", "timeout" })
+        or ("must be a %s, got %s"):format(OPTS[k], type(v))
+      add("options", false, ("diagnose(opts): %s: %s"):format(tostring(k), why),
         "options are: model (string), live (boolean), timeout (number)")
       return report
     end
@@ -165,7 +168,8 @@ function Client:diagnose(opts)
   check_account(self, add, has_key, models ~= nil)
   local model = opts.model or self.model
   check_model(add, model, models)
-  check_live(self, add, models and has_key and model or nil, opts)
+  check_live(self, add, model, opts, not has_key and "no API key"
+    or not models and "the base URL is not reachable" or nil)
   report.elapsed = core.now() - started
   return report
 end

@@ -2,22 +2,27 @@
 
 local M = {}
 
--- Levenshtein distance, with an early exit once it exceeds `limit`.
+-- Edit distance where swapping two neighbouring letters counts as one edit
+-- ("modle" -> "model": the commonest typo), with an early exit once it
+-- exceeds `limit` (optimal string alignment distance).
 local function distance(a, b, limit)
   if math.abs(#a - #b) > limit then return limit + 1 end
-  local prev = {}
+  local before, prev = nil, {}
   for j = 0, #b do prev[j] = j end
   for i = 1, #a do
     local cur, best = { [0] = i }, i
     local ca = a:byte(i)
     for j = 1, #b do
-      local cost = ca == b:byte(j) and 0 or 1
-      local d = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      local cb = b:byte(j)
+      local d = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca == cb and 0 or 1))
+      if before and i > 1 and j > 1 and ca == b:byte(j - 1) and a:byte(i - 1) == cb then
+        d = math.min(d, before[j - 2] + 1)
+      end
       cur[j] = d
       if d < best then best = d end
     end
     if best > limit then return limit + 1 end
-    prev = cur
+    before, prev = prev, cur
   end
   return prev[#b]
 end
