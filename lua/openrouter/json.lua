@@ -26,6 +26,11 @@ M.decode = decoder.decode
 -- user reads directly (responses, usage, error metadata).
 local tointeger = math.tointeger
 
+-- v, or nil when it is JSON null.
+function M.nonnull(v)
+  if v ~= M.null then return v end
+end
+
 function M.whole(v)
   if tointeger and type(v) == "number" then return tointeger(v) or v end
   return v

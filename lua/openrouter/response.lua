@@ -7,8 +7,7 @@ local json = require "openrouter.json"
 
 local M = {}
 
-local function nonnull(v) if v ~= json.null then return v end end
-M.nonnull = nonnull
+local nonnull = json.nonnull
 
 -- The error for a transfer that failed in transport (or by a local timer
 -- or limit), or nil.  `partial`: chunks already reached the caller.

@@ -34,9 +34,7 @@ local M = {}
 
 local null = json.null
 
-local function nonnull(v)
-  if v ~= null then return v end
-end
+local nonnull = json.nonnull
 
 -- Lua 5.3+ only.  The lua-cjson that distributions ship decodes every JSON
 -- number as a float there, so token counts would print as "29.0"; whole

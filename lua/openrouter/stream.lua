@@ -14,7 +14,7 @@ local retry = require "openrouter.retry"
 local Stream = { __name = "openrouter.Stream" }
 Stream.__index = Stream
 
-local nonnull = response.nonnull
+local nonnull = json.nonnull
 
 -- The prepared call (with the key, in its headers) is kept out of the
 -- stream's fields, so that dumping a stream never shows the key.
