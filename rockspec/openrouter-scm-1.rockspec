@@ -40,6 +40,7 @@ build = {
       ["openrouter.attach"] = "lua/openrouter/attach.lua",
       ["openrouter.client"] = "lua/openrouter/client.lua",
       ["openrouter.diagnose"] = "lua/openrouter/diagnose.lua",
+      ["openrouter.each"] = "lua/openrouter/each.lua",
       ["openrouter.endpoints"] = "lua/openrouter/endpoints.lua",
       ["openrouter.errors"] = "lua/openrouter/errors.lua",
       ["openrouter.json"] = "lua/openrouter/json.lua",

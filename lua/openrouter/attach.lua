@@ -6,6 +6,7 @@
 -- ready (core.action) and resumes the tasks waiting on it.
 
 local core = require "openrouter.core"
+local each = require "openrouter.each"
 local loop = require "openrouter.loop"
 
 local Handle = { __name = "openrouter.Attachment" }
@@ -79,7 +80,7 @@ function Handle:detach()
   self._detached = true
   loop.on_park = nil
   core.watch(false)
-  for fd, poll in pairs(self._polls) do
+  for fd, poll in each(self._polls) do
     poll:stop()
     poll:close()
     self._polls[fd] = nil

@@ -3,6 +3,7 @@
 -- what was wrong and how to fix it.
 
 local core = require "openrouter.core"
+local each = require "openrouter.each"
 local errors = require "openrouter.errors"
 local loop = require "openrouter.loop"
 local provider = require "openrouter.provider"
@@ -28,7 +29,7 @@ local OPTION_TYPES = {
   proxy = "string", ca_file = "string", max_event = "number",
 }
 local OPTION_NAMES = {}
-for k in pairs(OPTION_TYPES) do OPTION_NAMES[#OPTION_NAMES + 1] = k end
+for k in each(OPTION_TYPES) do OPTION_NAMES[#OPTION_NAMES + 1] = k end
 table.sort(OPTION_NAMES)
 
 local DEFAULTS = { timeout = 600, connect_timeout = 10, idle_timeout = 120, max_retries = 2 }
@@ -67,7 +68,7 @@ local TOKEN = "^[!#$%%&'*+%-.^_`|~%w]+$"
 -- { Name = "value" } -> { "Name: value" }, or raise.
 local function check_headers(headers)
   local list = {}
-  for name, value in pairs(headers) do
+  for name, value in each(headers) do
     if type(name) ~= "string" or not name:match(TOKEN) then
       raise(("header name %s is not a valid HTTP token"):format(tostring(name)))
     end
@@ -95,7 +96,7 @@ end
 function Client.new(opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then raise("openrouter.new expects a table of options, got " .. type(opts)) end
-  for k, v in pairs(opts) do
+  for k, v in each(opts) do
     local want = OPTION_TYPES[k]
     if not want then
       raise(("unknown option %s%s"):format(tostring(k), suggest.hint(tostring(k), OPTION_NAMES)),
@@ -131,7 +132,7 @@ function Client.new(opts)
                        "ca_file", "max_event", "first_token_timeout" } do
     self[k] = opts[k]
   end
-  for k, v in pairs(DEFAULTS) do self[k] = opts[k] or v end
+  for k, v in each(DEFAULTS) do self[k] = opts[k] or v end
   local extra = check_headers(opts.headers or {})
   for _, k in ipairs { "app_url", "app_title" } do
     if self[k] and self[k]:find("[\r\n%z]") then raise(k .. " contains CR, LF or NUL") end

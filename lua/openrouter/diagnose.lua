@@ -5,6 +5,7 @@
 
 local core = require "openrouter.core"
 local Client = require "openrouter.client"
+local each = require "openrouter.each"
 local suggest = require "openrouter.suggest"
 
 local Report = { __name = "openrouter.Report" }
@@ -153,7 +154,7 @@ function Client:diagnose(opts)
     return report
   end
   opts = opts or {}
-  for k, v in pairs(opts) do
+  for k, v in each(opts) do
     if OPTS[k] == nil or type(v) ~= OPTS[k] then
       local why = OPTS[k] == nil and "unknown option" .. suggest.hint(tostring(k), { "model", "live", "timeout" })
         or ("must be a %s, got %s"):format(OPTS[k], type(v))

@@ -2,6 +2,7 @@
 -- the account (key, credits, one generation's cost).  Installed as methods
 -- of openrouter.Client.
 
+local each = require "openrouter.each"
 local errors = require "openrouter.errors"
 local json = require "openrouter.json"
 local suggest = require "openrouter.suggest"
@@ -23,7 +24,7 @@ local function check_filter(filter)
     return nil, errors.config("models(filter): filter must be a table, got " .. type(filter),
       'e.g. client:models{ free = true } or client:models{ search = "llama" }')
   end
-  for k, v in pairs(filter) do
+  for k, v in each(filter) do
     local want = FILTERS[k]
     if not want then
       return nil, errors.config(("models(filter): unknown filter %s%s")

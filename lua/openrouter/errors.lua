@@ -5,6 +5,7 @@
 -- this file extracts its inputs from the JSON body and writes the hints.
 
 local core = require "openrouter.core"
+local each = require "openrouter.each"
 local json = require "openrouter.json"
 
 local M = {}
@@ -52,7 +53,7 @@ local function scrub(v, secret, seen)
     end
   elseif type(v) == "table" and not seen[v] then
     seen[v] = true
-    for k, x in pairs(v) do v[k] = scrub(x, secret, seen) end
+    for k, x in each(v) do v[k] = scrub(x, secret, seen) end
   end
   return v
 end

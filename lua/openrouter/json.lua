@@ -13,6 +13,8 @@ if not found then
         tostring(cjson), 0)
 end
 
+local each = require "openrouter.each"
+
 local M = {}
 
 local decoder = cjson.new()
@@ -41,7 +43,7 @@ function M.clean(v, depth)
   if type(v) ~= "table" then return M.whole(v) end
   depth = depth or 0
   if depth > 64 then return v end
-  for k, x in pairs(v) do
+  for k, x in each(v) do
     if x == M.null then v[k] = nil
     elseif type(x) == "table" then M.clean(x, depth + 1)
     else v[k] = M.whole(x) end
@@ -86,7 +88,7 @@ end
 -- Is t a sequence 1..n with nothing else?  Returns n, or nil.
 local function array_length(t)
   local n = 0
-  for _ in pairs(t) do n = n + 1 end
+  for _ in each(t) do n = n + 1 end
   for i = 1, n do
     if t[i] == nil then return nil end
   end
@@ -111,7 +113,7 @@ local function encode_table(t, path, depth, out)
   if mt == array_mt then error(path .. " is marked as an array but has non-sequence keys", 0) end
   out[#out + 1] = "{"
   local first = true
-  for k, v in pairs(t) do
+  for k, v in each(t) do
     local key
     if type(k) == "string" then key = k
     elseif type(k) == "number" then key = encode_number(k, path)

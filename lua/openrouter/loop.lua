@@ -4,6 +4,7 @@
 -- progress at once.  step/run are the scheduler that resumes those tasks.
 
 local core = require "openrouter.core"
+local each = require "openrouter.each"
 local errors = require "openrouter.errors"
 
 local M = {}
@@ -52,14 +53,14 @@ end
 -- Resume every parked task once (each re-checks what it waits for).
 function M.resume_waiting()
   local ready = {}
-  for task in pairs(waiting) do ready[#ready + 1] = task end
+  for task in each(waiting) do ready[#ready + 1] = task end
   for i = 1, #ready do resume(ready[i]) end
 end
 
 -- Seconds until the earliest task timer (a retry back-off), or nil.
 function M.next_task_wake()
   local soonest
-  for task in pairs(waiting) do
+  for task in each(waiting) do
     if task.wake_at and (not soonest or task.wake_at < soonest) then soonest = task.wake_at end
   end
   return soonest and math.max(0, soonest - core.now())

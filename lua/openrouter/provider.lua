@@ -9,6 +9,7 @@
 -- JSON null (json.null) is accepted for every field: it means "unset", and
 -- OpenRouter treats an explicit null the same way.
 
+local each = require "openrouter.each"
 local errors = require "openrouter.errors"
 local json = require "openrouter.json"
 local suggest = require "openrouter.suggest"
@@ -79,7 +80,7 @@ end
 -- table with several mistakes always reports the same one first.
 local function sorted_keys(t)
   local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
+  for k in each(t) do keys[#keys + 1] = k end
   table.sort(keys, function(a, b)
     local ta, tb = type(a), type(b)
     if ta ~= tb then return ta == "string" or (tb ~= "string" and ta < tb) end
@@ -142,7 +143,7 @@ local function check_array(v, path, hint)
     return fail(path, ("%s must be an array (a Lua list), got %s"):format(path, shown(v)), hint)
   end
   local n = 0
-  for _ in pairs(v) do n = n + 1 end
+  for _ in each(v) do n = n + 1 end
   for i = 1, n do
     if v[i] == nil then
       local keys = sorted_keys(v)
@@ -293,7 +294,7 @@ local CHECKS = {
 }
 
 M.FIELDS = {}
-for k in pairs(CHECKS) do M.FIELDS[#M.FIELDS + 1] = k end
+for k in each(CHECKS) do M.FIELDS[#M.FIELDS + 1] = k end
 table.sort(M.FIELDS)
 
 local FIELD_HINT = "valid provider fields: " .. table.concat(M.FIELDS, ", ")

@@ -1,6 +1,7 @@
 -- openrouter.request: a user's request table -> the JSON body OpenRouter
 -- expects.  The caller's table is never modified: the body is a copy.
 
+local each = require "openrouter.each"
 local errors = require "openrouter.errors"
 local json = require "openrouter.json"
 local provider = require "openrouter.provider"
@@ -15,7 +16,7 @@ local LOCAL = {
 
 local function shallow_copy(t)
   local c = {}
-  for k, v in pairs(t) do c[k] = v end
+  for k, v in each(t) do c[k] = v end
   return c
 end
 
@@ -31,7 +32,7 @@ function M.body(defaults, req, streaming)
       "routing preferences go in `provider = { order = {...}, ... }`")
   end
   local body = {}
-  for k, v in pairs(req) do
+  for k, v in each(req) do
     if not LOCAL[k] then body[k] = v end
   end
   body.model = req.model or defaults.model
@@ -85,7 +86,7 @@ function M.body(defaults, req, streaming)
   -- an object on the wire, even when empty
   if req.provider ~= json.null and (defaults.provider ~= nil or req.provider ~= nil) then
     local merged = json.object(shallow_copy(defaults.provider or {}))
-    for k, v in pairs(req.provider or {}) do merged[k] = v end
+    for k, v in each(req.provider or {}) do merged[k] = v end
     body.provider = merged
   end
   if streaming then body.stream = true else body.stream = nil end

@@ -28,6 +28,7 @@
 --
 -- JSON null (json.null) is treated as absent everywhere: none reaches res.
 
+local each = require "openrouter.each"
 local json = require "openrouter.json"
 
 local M = {}
@@ -52,7 +53,7 @@ local function clean(v)
   if v == null then return nil end
   if type(v) ~= "table" then return whole(v) end
   local c = {}
-  for k, x in pairs(v) do c[k] = clean(x) end
+  for k, x in each(v) do c[k] = clean(x) end
   return c
 end
 
@@ -103,7 +104,7 @@ local function add_detail(st, item)
   end
   st.last_detail_index = index
   if has_index then e.has_index = true end
-  for k, v in pairs(item) do
+  for k, v in each(item) do
     if DETAIL_TEXT[k] and type(v) == "string" then
       local parts = e.parts[k] or {}
       e.parts[k] = parts
@@ -219,7 +220,7 @@ local function build_details(st)
   for i, e in ipairs(sorted_copy(st.details)) do
     local d = clean(e.fields)
     if e.has_index then d.index = e.index end
-    for k, parts in pairs(e.parts) do d[k] = table.concat(parts) end
+    for k, parts in each(e.parts) do d[k] = table.concat(parts) end
     out[i] = d
   end
   return out
@@ -315,7 +316,7 @@ end
 -- modify them without disturbing the accumulator.
 function Accumulator:finish()
   local indices = {}
-  for index in pairs(self._choices) do indices[#indices + 1] = index end
+  for index in each(self._choices) do indices[#indices + 1] = index end
   table.sort(indices)
   local res = { text = "", chunks = self.chunks, choices = {}, usage = clean(self._usage) }
   for _, k in ipairs(META) do res[k] = self._meta[k] end

@@ -50,6 +50,15 @@
  *                                    50 ms apart, then the normal stream
  *   chunks-N                         R A*N S U [DONE] T
  *   big-N                            R <one chunk: N bytes of 'a'> S U [DONE] T
+ *   echo                             R <one chunk: the request body, as text> S U
+ *                                    [DONE] T; not streamed, the message content
+ *                                    is the request body (shows what arrived)
+ *   bigthen-N-M                      R <one chunk: N bytes of the pattern> then M
+ *                                    chunks "n1;" … "nM;", S U [DONE] T; byte i
+ *                                    of the pattern is PATTERN[(31i + i/62) % 62]
+ *                                    (so a shifted or overwritten copy shows);
+ *                                    the big event ends its HTTP chunk and the
+ *                                    next chunk follows at once
  *   notjson                          R "data: this is not json" S U [DONE] T
  *   usage-legacy                     R D S U' [DONE] T (U' has a choice)
  *   error-mid                        R "Hello" "," <error event> T
@@ -714,7 +723,7 @@ enum scen {
   SC_AVAIL, SC_RAW_JSON, SC_RAW_TEXT, SC_MODERATION, SC_DAILY_CAP, SC_RESET_MS,
   SC_RETRY_AFTER, SC_CODE_STRING, SC_NO_CODE, SC_EMPTY, SC_CHOICE_ERROR,
   SC_ERROR_MID_429, SC_FLAKY, SC_FLAKYNR, SC_FLAKYDROP, SC_BUFFERED, SC_TOOLS,
-  SC_REASONING,
+  SC_REASONING, SC_BIGTHEN, SC_ECHO,
   /* resolved per request (resolve_scenario), never named */
   SC_HEAD_DROP, SC_TOOLS_FINAL, SC_TOOLS_MISSING
 };
@@ -739,6 +748,7 @@ static const struct scenario_def { const char *name; enum scen kind; uint64_t ma
   { "daily-cap", SC_DAILY_CAP, 0 },         { "choice-error", SC_CHOICE_ERROR, 0 },
   { "error-mid-429", SC_ERROR_MID_429, 0 }, { "buffered", SC_BUFFERED, 0 },
   { "tools", SC_TOOLS, 0 },                 { "reasoning", SC_REASONING, 0 },
+  { "echo", SC_ECHO, 0 },
   { "reset-ms-", SC_RESET_MS, WAIT_MAX },   { "retry-after-", SC_RETRY_AFTER, WAIT_MAX },
   { "code-string-", SC_CODE_STRING, STATUS_MAX }, { "no-code-", SC_NO_CODE, STATUS_MAX },
   { "empty-", SC_EMPTY, STATUS_MAX },
@@ -769,6 +779,7 @@ static const char AVAIL_PREFIX[] = "avail-";
 static const struct flaky_def { const char *name; enum scen kind; int has_status; } FLAKY[] = {
   { "flaky-", SC_FLAKY, 1 }, { "flakynr-", SC_FLAKYNR, 1 }, { "flakydrop-", SC_FLAKYDROP, 0 },
 };
+static const char BIGTHEN_PREFIX[] = "bigthen-";
 #define N_FLAKY (sizeof FLAKY / sizeof FLAKY[0])
 
 /* 1 if an HTTP status can carry the fake error body. */
@@ -821,6 +832,14 @@ static int parse_avail(const char *rest, struct scenario *sc) {
   return -1;
 }
 
+/* rest follows "bigthen-": "<bytes>-<count>" into sc->n, sc->n2.  0 or -1. */
+static int parse_bigthen(const char *rest, struct scenario *sc) {
+  sc->kind = SC_BIGTHEN;
+  if (take_number(&rest, BIG_MAX, &sc->n) != 0 || *rest == '\0') return -1;
+  if (take_number(&rest, CHUNKS_MAX, &sc->n2) != 0) return -1;
+  return *rest == '\0' ? 0 : -1;
+}
+
 /* name (after "fake/") against the "<name><number>" table.  0 (sc->kind
    stays SC_NORMAL if no prefix matches), or -1 for a bad number. */
 static int parse_numbered(const char *name, struct scenario *sc) {
@@ -854,6 +873,8 @@ static int parse_scenario(const char *model, struct scenario *sc) {
     }
   if (strncmp(name, AVAIL_PREFIX, sizeof AVAIL_PREFIX - 1) == 0)
     return parse_avail(name + sizeof AVAIL_PREFIX - 1, sc);
+  if (strncmp(name, BIGTHEN_PREFIX, sizeof BIGTHEN_PREFIX - 1) == 0)
+    return parse_bigthen(name + sizeof BIGTHEN_PREFIX - 1, sc);
   rc = 1;
   for (i = 0; i < N_FLAKY && rc == 1; i++) {
     l = strlen(FLAKY[i].name);
@@ -892,7 +913,7 @@ static const char *reason_phrase(int status) {
 /* One step of a streamed response's event program. */
 enum op_kind {
   OP_COMMENTS, OP_ROLE, OP_DELTAS, OP_REPEAT_A, OP_BIG, OP_NOTJSON, OP_ERROR_MID,
-  OP_CHOICES, OP_STOP, OP_USAGE, OP_USAGE_LEGACY, OP_DONE,
+  OP_CHOICES, OP_STOP, OP_USAGE, OP_USAGE_LEGACY, OP_DONE, OP_NUMBERED, OP_ECHO,
   OP_END, OP_DROP, OP_STALL        /* terminal: how the body ends */
 };
 struct op { enum op_kind kind; uint64_t count; };
@@ -913,6 +934,9 @@ struct response {
   size_t nops, op;   /* the program and the current step */
   uint64_t sub;      /* events (or big bytes) done in the current step */
   int big_phase;     /* OP_BIG: 0 prefix, 1 content bytes, 2 suffix */
+  int big_pattern;   /* OP_BIG: PATTERN bytes instead of 'a', and the event
+                        ends its HTTP chunk (the next one follows at once) */
+  int batch_break;   /* end the current HTTP chunk here */
   const char *eol;   /* the SSE line end: "\n", "\r\n" or "\r" */
   int64_t gap_ms;    /* slow-N: pause between events */
   int gap_pending;   /* pause `gap_next` ms before the next event */
@@ -922,6 +946,7 @@ struct response {
   struct buf drip_buf;  /* fake/drip: the whole SSE body, sent byte by byte */
   struct buf obj_head;  /* `data: {"id":…,"created":…,"choices":` */
   struct buf rep;       /* one complete content event "a", pre-formatted */
+  struct buf echo;      /* fake/echo: the request body, JSON-escaped */
   const char *const *deltas;   /* OP_DELTAS: the content strings (JSON-safe) */
   const char *const *choices;  /* OP_CHOICES: complete "choices" arrays */
   const char *mid_error;       /* OP_ERROR_MID: the error object */
@@ -1044,17 +1069,19 @@ static void free_conn(struct conn *c) {
   buf_free(&c->r.drip_buf);
   buf_free(&c->r.obj_head);
   buf_free(&c->r.rep);
+  buf_free(&c->r.echo);
   free(c);
 }
 
 /* Clears the response state, keeping the buffers' memory for reuse. */
 static void reset_response(struct response *r) {
-  struct buf drip = r->drip_buf, head = r->obj_head, rep = r->rep;
+  struct buf drip = r->drip_buf, head = r->obj_head, rep = r->rep, echo = r->echo;
   memset(r, 0, sizeof *r);
-  drip.len = head.len = rep.len = 0;
+  drip.len = head.len = rep.len = echo.len = 0;
   r->drip_buf = drip;
   r->obj_head = head;
   r->rep = rep;
+  r->echo = echo;
   r->wake_at = NO_WAKE;
   r->eol = "\n";
 }
@@ -1273,6 +1300,12 @@ static void set_program(struct response *r, const struct scenario *sc) {
   case SC_TOOLS_FINAL: r->deltas = WEATHER_DELTAS; add_op(r, OP_DELTAS, N_WEATHER); break;
   case SC_CHUNKS: add_op(r, OP_REPEAT_A, sc->n); break;
   case SC_BIG: add_op(r, OP_BIG, sc->n); break;
+  case SC_ECHO: add_op(r, OP_ECHO, 1); break;
+  case SC_BIGTHEN:
+    r->big_pattern = 1;
+    add_op(r, OP_BIG, sc->n);
+    add_op(r, OP_NUMBERED, sc->n2);
+    break;
   case SC_NOTJSON: add_op(r, OP_NOTJSON, 1); break;
   default: add_op(r, OP_DELTAS, N_DELTAS); break;
   }
@@ -1344,7 +1377,13 @@ static void emit_big(struct response *r, struct buf *b, size_t room) {
   if (r->big_phase == 1) {
     size_t k = left < room ? (size_t)left : room;
     buf_reserve(b, k);
-    memset(b->p + b->len, 'a', k);
+    if (r->big_pattern) {
+      static const char PATTERN[] =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+      uint64_t i, at = r->sub;
+      for (i = 0; i < k; i++, at++) b->p[b->len + i] = PATTERN[(31 * at + at / 62) % 62];
+    } else
+      memset(b->p + b->len, 'a', k);
     b->len += k;
     r->sub += k;
     if (r->sub < r->ops[r->op].count) return;
@@ -1353,6 +1392,7 @@ static void emit_big(struct response *r, struct buf *b, size_t room) {
   buf_adds(b, CHOICE_CLOSE_NULL "}");
   add_event_end(b, r);
   r->big_phase = 0;
+  r->batch_break = r->big_pattern;
   r->sub = r->ops[r->op].count - 1;   /* the one event of this step */
   advance(r, 1);
 }
@@ -1389,6 +1429,17 @@ static void emit_single(struct response *r, struct buf *b) {
     add_event_end(b, r);
     break;
   case OP_DONE: buf_adds(b, "data: [DONE]"); add_event_end(b, r); break;
+  case OP_ECHO:
+    buf_add(&r->echo, "", 1);           /* NUL-terminated for add_content_chunk */
+    add_content_chunk(b, r, r->echo.p, 0);
+    r->echo.len--;
+    break;
+  case OP_NUMBERED: {
+    char text[32];
+    snprintf(text, sizeof text, "n%llu;", (unsigned long long)r->sub + 1);
+    add_content_chunk(b, r, text, 0);
+    break;
+  }
   default: break;
   }
   advance(r, 1);
@@ -1459,8 +1510,9 @@ static void produce(struct conn *c) {
   if (r->drip) { produce_drip(c); return; }
   buf_reserve(&c->out, CHUNK_HDR_RESERVE + BATCH_TARGET);
   c->out.len = CHUNK_HDR_RESERVE;
+  r->batch_break = 0;
   while (c->out.len - CHUNK_HDR_RESERVE < BATCH_TARGET && !r->gap_pending &&
-         !op_terminal(r->ops[r->op].kind))
+         !r->batch_break && !op_terminal(r->ops[r->op].kind))
     emit_some(r, &c->out, BATCH_TARGET - (c->out.len - CHUNK_HDR_RESERVE));
   if (c->out.len > CHUNK_HDR_RESERVE) { frame_chunk(c); return; }
   c->out.len = 0;
@@ -1742,6 +1794,15 @@ static void respond_chat_json(struct conn *c, const struct scenario *sc) {
   case SC_TOOLS: respond_completion_with(c, "tool_calls", MSG_TOOLS, ""); break;
   case SC_TOOLS_FINAL: respond_completion_with(c, "stop", MSG_WEATHER, ""); break;
   case SC_REASONING: respond_completion_with(c, "stop", MSG_REASONING, ""); break;
+  case SC_ECHO: {
+    struct buf msg = { NULL, 0, 0 };
+    buf_adds(&msg, "{\"role\":\"assistant\",\"content\":\"");
+    buf_add(&msg, c->r.echo.p, c->r.echo.len);
+    buf_add(&msg, "\"}", 3);                /* with its NUL */
+    respond_completion_with(c, "stop", msg.p, "");
+    buf_free(&msg);
+    break;
+  }
   case SC_HEAD_DROP:
     respond_completion(c);
     c->out.len -= S.scratch.len;     /* keep the head only, then close */
@@ -1830,6 +1891,7 @@ static void serve_chat(struct conn *c, const char *body, size_t blen) {
   }
   resolve_scenario(&sc, &cp, attempt);
   init_generation(&c->r, cp.model);
+  if (sc.kind == SC_ECHO) json_escape(&c->r.echo, body, blen);
   serve_scenario(c, &sc, cp.stream);
 }
 
