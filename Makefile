@@ -23,7 +23,7 @@ OPTFLAGS    ?= -O2 -g
 WARN        := -std=c99 -Wall -Wextra -Werror -pedantic -Wshadow -Wmissing-prototypes
 CFLAGS      ?= $(OPTFLAGS)
 ALL_CFLAGS  := $(CFLAGS) $(WARN) -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
-               -I$(LUA_INCDIR) $(CURL_CFLAGS) $(EXTRA_CFLAGS)
+               -Icsrc/engine -Icsrc/binding -I$(LUA_INCDIR) $(CURL_CFLAGS) $(EXTRA_CFLAGS)
 LIBFLAG     ?= -shared
 LDFLAGS     ?=
 
@@ -33,16 +33,22 @@ INST_LUADIR ?= $(PREFIX)/share/lua/$(LUA_ABI)
 
 BUILD       := build/$(LUA_VERSION)$(BUILD_SUFFIX)
 CORE        := $(BUILD)/openrouter/core.so
-CORE_SRC    := csrc/sse.c csrc/evq.c csrc/errclass.c csrc/transport.c csrc/multi.c \
-               csrc/or_core.c csrc/or_transfer.c csrc/or_ssetest.c csrc/or_classify.c
-CORE_HDR    := $(wildcard csrc/*.h)
+# The C sources: one list, the rockspec's (spec/support/run-tests checks
+# that every rockspec lists the same).
+ROCKSPEC    := rockspec/openrouter-scm-1.rockspec
+CORE_SRC    := $(shell grep -o '"csrc/[a-z_/]*\.c"' $(ROCKSPEC) | tr -d '"')
+ENGINE_SRC  := $(filter csrc/engine/%,$(CORE_SRC))
+CORE_HDR    := $(wildcard csrc/*/*.h)
 LUA_SRC     := $(wildcard lua/openrouter/*.lua)
 FAKESERVER  := build/fakeserver
-SSE_TEST    := $(BUILD)/sse_test
-ERRC_TEST   := $(BUILD)/errclass_test
-C_TESTS     := $(SSE_TEST) $(ERRC_TEST)
+# The C unit tests (spec/c/NAME_test.c, each linked with the engine) and
+# the libFuzzer targets (spec/c/NAME_fuzz.c): no Lua in either.
+C_TESTS     := $(patsubst spec/c/%_test.c,$(BUILD)/%_test,$(wildcard spec/c/*_test.c))
+FUZZERS     := $(patsubst spec/c/%_fuzz.c,%,$(wildcard spec/c/*_fuzz.c))
+# A Lua module for the specs only: the SSE parser seen from Lua.
+SSE_PROBE   := $(BUILD)/test/sse_probe.so
 
-.PHONY: all test test-all test-c demo fakeserver-selftest fuzz fuzz-check fuzz-one asan valgrind bench fuzz install clean deps check-exports
+.PHONY: all test test-all test-build test-c demo fakeserver-selftest fuzz fuzz-check fuzz-one asan valgrind bench install clean deps check-exports
 
 all: $(CORE)
 
@@ -50,47 +56,44 @@ $(CORE): $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LIBFLAG) -o $@ $(CORE_SRC) $(CURL_LIBS) $(LDFLAGS)
 
+$(SSE_PROBE): spec/c/sse_probe.c csrc/engine/sse.c csrc/engine/buf.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LIBFLAG) -o $@ spec/c/sse_probe.c csrc/engine/sse.c csrc/engine/buf.c $(LDFLAGS)
+
 $(FAKESERVER): spec/support/fakeserver.c
 	@mkdir -p build
 	$(CC) -std=c99 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $<
 
-# The parser's own tests include sse.c (to inject allocation failures).
 C_TEST_FLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pedantic -Wshadow \
-                -Wmissing-prototypes -Icsrc
+                -Wmissing-prototypes -Icsrc/engine $(CURL_CFLAGS)
 
-$(SSE_TEST): spec/c/sse_test.c csrc/sse.c csrc/sse.h
+$(BUILD)/%_test: spec/c/%_test.c $(ENGINE_SRC) $(CORE_HDR)
 	@mkdir -p $(BUILD)
-	$(CC) $(C_TEST_FLAGS) -O1 -g $(SANITIZE) -o $@ spec/c/sse_test.c
+	$(CC) $(C_TEST_FLAGS) -O1 -g $(SANITIZE) -o $@ $< $(ENGINE_SRC) $(CURL_LIBS)
 
-$(ERRC_TEST): spec/c/errclass_test.c csrc/errclass.c csrc/errclass.h
-	@mkdir -p $(BUILD)
-	$(CC) $(C_TEST_FLAGS) $(CURL_CFLAGS) -O1 -g $(SANITIZE) -o $@ spec/c/errclass_test.c \
-	  csrc/errclass.c $(CURL_LIBS)
+# Everything the suite of one Lua needs built.
+test-build: $(CORE) $(SSE_PROBE) $(FAKESERVER) $(C_TESTS)
 
 test-c: $(C_TESTS)
 	@for t in $(C_TESTS); do $$t || exit 1; done
 
-# Coverage-guided fuzzing of the SSE parser and the error classifier
-# (clang's libFuzzer, no Lua), each for FUZZ_SECONDS.
+# Coverage-guided fuzzing (clang's libFuzzer under ASan+UBSan, no Lua) of
+# each target for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := $(C_TEST_FLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz:
-	@mkdir -p build
-	clang $(FUZZ_FLAGS) -o build/sse_fuzz csrc/sse.c spec/c/sse_fuzz.c
-	clang $(FUZZ_FLAGS) $(CURL_CFLAGS) -o build/errclass_fuzz csrc/errclass.c spec/c/errclass_fuzz.c $(CURL_LIBS)
-	build/sse_fuzz -max_total_time=$(FUZZ_SECONDS)
-	build/errclass_fuzz -max_total_time=$(FUZZ_SECONDS)
+	@for t in $(FUZZERS); do $(MAKE) -s fuzz-one T=$$t || exit 1; done
 
-# CI's bounded run of both fuzzers, with a tally line.
+# CI's bounded run of every fuzzer, with a tally line.
 fuzz-check:
-	@p=0; f=0; for t in sse errclass; do \
+	@mkdir -p build; p=0; f=0; for t in $(FUZZERS); do \
 	  if $(MAKE) -s fuzz-one T=$$t > build/fuzz-$$t.log 2>&1; then p=$$((p+1)); echo "fuzz $$t: ok ($$(grep -o 'Done [0-9]* runs' build/fuzz-$$t.log))"; \
 	  else f=$$((f+1)); echo "fuzz $$t: FAILED"; tail -n 30 build/fuzz-$$t.log; fi; done; \
 	echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
 
 fuzz-one:
 	@mkdir -p build
-	@clang $(FUZZ_FLAGS) $(CURL_CFLAGS) -o build/$(T)_fuzz csrc/$(T).c spec/c/$(T)_fuzz.c $(CURL_LIBS)
+	@clang $(FUZZ_FLAGS) -o build/$(T)_fuzz spec/c/$(T)_fuzz.c $(ENGINE_SRC) $(CURL_LIBS)
 	build/$(T)_fuzz -max_total_time=$(FUZZ_SECONDS)
 
 deps:
@@ -98,7 +101,7 @@ deps:
 
 # The whole suite for one Lua: the C unit tests, then busted; the last line
 # is the total "N passed, N failed".
-test: deps $(CORE) $(FAKESERVER) $(C_TESTS)
+test: deps test-build
 	@bash spec/support/run-tests $(LUA_VERSION) $(BUILD)
 
 test-all: deps
@@ -116,14 +119,14 @@ asan: build/nodlclose.so
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" OR_RUNNER=asan test
 
-valgrind: $(CORE) $(FAKESERVER) $(C_TESTS) build/nodlclose.so
+valgrind: test-build build/nodlclose.so
 	@OR_RUNNER=valgrind bash spec/support/run-tests $(LUA_VERSION) $(BUILD)
 
 # Figures, not tests: the SSE parser alone (C), then the whole client on
 # the fake server per API layer, memory, and 200 concurrent streams.
 bench: $(CORE) $(FAKESERVER)
 	@mkdir -p build
-	@$(CC) $(C_TEST_FLAGS) -O2 -o build/sse_bench csrc/sse.c spec/c/sse_bench.c && build/sse_bench
+	@$(CC) $(C_TEST_FLAGS) -O2 -o build/sse_bench spec/c/sse_bench.c $(ENGINE_SRC) $(CURL_LIBS) && build/sse_bench
 	@$(LUA) spec/bench.lua $(BUILD)
 
 # The fake server's own checks (curl against every route and scenario).

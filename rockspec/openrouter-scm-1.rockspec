@@ -26,14 +26,16 @@ build = {
    type = "builtin",
    modules = {
       ["openrouter.core"] = {
-         sources = {
-            "csrc/sse.c", "csrc/evq.c", "csrc/errclass.c", "csrc/transport.c", "csrc/multi.c",
-            "csrc/or_core.c", "csrc/or_transfer.c", "csrc/or_ssetest.c",
-            "csrc/or_classify.c",
+         sources = {   -- the Makefile builds from this list too
+            "csrc/engine/buf.c", "csrc/engine/sse.c", "csrc/engine/evq.c",
+            "csrc/engine/jscan.c", "csrc/engine/chat.c", "csrc/engine/errclass.c",
+            "csrc/engine/transfer.c", "csrc/engine/multi.c",
+            "csrc/binding/or_core.c", "csrc/binding/or_engine.c",
+            "csrc/binding/or_transfer.c", "csrc/binding/or_classify.c",
          },
          defines = { "_POSIX_C_SOURCE=200809L" },
          libraries = { "curl" },
-         incdirs = { "$(CURL_INCDIR)" },
+         incdirs = { "csrc/engine", "csrc/binding", "$(CURL_INCDIR)" },
          libdirs = { "$(CURL_LIBDIR)" },
       },
       ["openrouter"] = "lua/openrouter/init.lua",

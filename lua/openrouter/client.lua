@@ -3,7 +3,9 @@
 -- what was wrong and how to fix it.
 
 local core = require "openrouter.core"
+local diagnose = require "openrouter.diagnose"
 local each = require "openrouter.each"
+local endpoints = require "openrouter.endpoints"
 local errors = require "openrouter.errors"
 local loop = require "openrouter.loop"
 local provider = require "openrouter.provider"
@@ -16,7 +18,9 @@ local Stream = require "openrouter.stream"
 local Client = { __name = "openrouter.Client" }
 Client.__index = Client
 
--- The key lives here, not in a field, so dumping a client never shows it.
+-- The key lives here, not in a field, so dumping a client never shows it;
+-- only this file reads it (for the Authorization header, for scrubbing,
+-- and for the facts diagnose reports).
 local secrets = setmetatable({}, { __mode = "k" })
 
 local DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
@@ -153,8 +157,6 @@ local function mask(key)
   return prefix .. "…" .. key:sub(-4)
 end
 
-Client._mask = mask
-
 function Client:__tostring()
   return ("openrouter.Client (%s, key %s)"):format(self.base_url, mask(secrets[self]))
 end
@@ -245,24 +247,25 @@ end
 
 -- Send a call whose answer is one JSON body, with retries.  shape(doc, x)
 -- makes the caller's value of the decoded body (or nil and what was
--- missing: a protocol error).  -> value | nil, err
+-- missing: a protocol error).  call.reclassify(err), when given, adjusts
+-- what an error means for this endpoint.  -> value | nil, err
 function Client:_fetch(call, shape)
   while true do
     local x = core.request(call.spec)
     wait_finished(x)
     local doc
-    local err = response.transport_error(x, call.secret, false)
-    if not err then doc, err = response.decode(x, call.secret, call.ctx) end
+    local err = response.transport_error(x, false)
+    if not err then doc, err = response.decode(x, call.ctx) end
     if doc then
       local value, serr = shape(doc, x)
       x:close()
       if value == nil then
-        return nil, errors.new({ kind = "protocol", status = x:status(), message = serr }, call.secret)
+        return nil, errors.new { kind = "protocol", status = x:status(), message = serr }
       end
       return value
     end
     x:close()
-    if call.on_error then call.on_error(err) end
+    if call.reclassify then call.reclassify(err) end
     local wait = retry.wait(call, err)
     if not wait then return nil, err end
     loop.sleep(wait)
@@ -270,14 +273,14 @@ function Client:_fetch(call, shape)
 end
 
 -- POST /chat/completions -> response | nil, err
-function Client:chat(req)
+local function chat(self, req)
   local call, err = self:_prepare("POST", "/chat/completions", req, false)
   if not call then return nil, err end
   return self:_fetch(call, response.chat)
 end
 
 -- The same with stream = true; returns once the status is known.
-function Client:stream(req)
+local function stream(self, req)
   local call, err = self:_prepare("POST", "/chat/completions", req, true)
   if not call then return nil, err end
   local s = Stream.new(call)
@@ -290,10 +293,35 @@ function Client:stream(req)
   end
 end
 
--- The key of a client, for diagnose.  A function, not the table: dumping a
--- client (vim.inspect shows metatables) must never reach the key.
-function Client._key(c)
-  return secrets[c]
+-- The public methods.  Every error they hand out leaves with this
+-- client's key scrubbed from it: the one place that happens for a client
+-- (streams do the same for theirs).
+local function scrubbed(key, ...)
+  local err = select(2, ...)
+  if err ~= nil then errors.scrub(err, key) end
+  return ...
+end
+
+local function public(method)
+  return function(self, ...)
+    return scrubbed(secrets[self], method(self, ...))
+  end
+end
+
+Client.chat = public(chat)
+Client.stream = public(stream)
+Client.models = public(endpoints.models)
+Client.key = public(endpoints.key)
+Client.credits = public(endpoints.credits)
+Client.generation = public(endpoints.generation)
+
+-- What diagnose may know of the key: whether there is one, whether it is
+-- shaped like an OpenRouter key, and its masked form.
+function Client:diagnose(opts)
+  local key = secrets[self]
+  local facts = { present = key ~= nil, shaped = key ~= nil and key:match("^sk%-or%-") ~= nil,
+                  masked = mask(key) }
+  return errors.scrub(diagnose.run(self, opts, facts), key)
 end
 
 return Client

@@ -4,9 +4,10 @@
 -- shows the key (only its masked form).
 
 local core = require "openrouter.core"
-local Client = require "openrouter.client"
 local each = require "openrouter.each"
 local suggest = require "openrouter.suggest"
+
+local M = {}
 
 local Report = { __name = "openrouter.Report" }
 Report.__index = Report
@@ -41,19 +42,19 @@ local function money(v)
   return type(v) == "number" and ("$%.4f"):format(v) or "unlimited"
 end
 
-local function check_key(self, add)
-  local key = Client._key(self)
-  if not key then
+-- key: what the client tells of its key ({present, shaped, masked}).
+local function check_key(key, add)
+  if not key.present then
     add("api key", false, "no API key",
       "set OPENROUTER_API_KEY in the environment or pass api_key to openrouter.new")
     return false
   end
-  if not key:match("^sk%-or%-") then
-    add("api key", false, "the key (" .. Client._mask(key) .. ") does not look like an OpenRouter key",
+  if not key.shaped then
+    add("api key", false, "the key (" .. key.masked .. ") does not look like an OpenRouter key",
       "OpenRouter keys start with sk-or-v1-; create one at https://openrouter.ai/settings/keys")
     return true
   end
-  add("api key", true, "present (" .. Client._mask(key) .. ")")
+  add("api key", true, "present (" .. key.masked .. ")")
   return true
 end
 
@@ -143,7 +144,8 @@ local function check_live(self, add, model, opts, skip)
   end
 end
 
-function Client:diagnose(opts)
+-- client:diagnose(opts), for client.lua: key = {present, shaped, masked}.
+function M.run(self, opts, key)
   local report = setmetatable({ ok = true, checks = {} }, Report)
   local function add(name, ok, detail, hint)
     report.checks[#report.checks + 1] = { name = name, ok = ok, detail = detail, hint = hint }
@@ -164,7 +166,7 @@ function Client:diagnose(opts)
     end
   end
   local started = core.now()
-  local has_key = check_key(self, add)
+  local has_key = check_key(key, add)
   local models = check_reach(self, add)
   check_account(self, add, has_key, models ~= nil)
   local model = opts.model or self.model
@@ -175,4 +177,4 @@ function Client:diagnose(opts)
   return report
 end
 
-return Report
+return M

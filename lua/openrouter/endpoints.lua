@@ -1,12 +1,13 @@
 -- openrouter.endpoints: the GET endpoints of a client -- the model list and
--- the account (key, credits, one generation's cost).  Installed as methods
--- of openrouter.Client.
+-- the account (key, credits, one generation's cost).  client.lua installs
+-- these functions as its methods.
 
 local each = require "openrouter.each"
 local errors = require "openrouter.errors"
 local json = require "openrouter.json"
 local suggest = require "openrouter.suggest"
-local Client = require "openrouter.client"
+
+local M = {}
 
 local FILTERS = { free = "boolean", search = "string" }
 local FILTER_NAMES = { "free", "search" }
@@ -53,7 +54,7 @@ end
 -- GET /models -> array of model tables | nil, err.  Needs no key.
 -- filter: { free = true } (prompt and completion both free),
 --         { search = "llama" } (in id or name, case-insensitive).
-function Client:models(filter)
+function M.models(self, filter)
   local f, err = check_filter(filter)
   if not f then return nil, err end
   local call
@@ -83,12 +84,12 @@ local function get_data(self, path, configure)
 end
 
 -- GET /key -> data (limit, usage, is_free_tier, rate_limit…) | nil, err
-function Client:key()
+function M.key(self)
   return get_data(self, "/key")
 end
 
 -- GET /credits -> data (total_credits, total_usage) | nil, err
-function Client:credits()
+function M.credits(self)
   return get_data(self, "/credits")
 end
 
@@ -99,13 +100,14 @@ end
 -- GET /generation?id=… -> data (cost, latency, tokens…) | nil, err.  The
 -- record is written a moment after the call ends, so a 404 is retried as
 -- "not ready yet" (within max_retries).
-function Client:generation(id)
+function M.generation(self, id)
   if type(id) ~= "string" or id == "" then
     return nil, errors.config("generation(id): id must be a generation id string, got " .. type(id),
       "use response.id, stream.id or err.generation_id (they look like gen-…)")
   end
   return get_data(self, "/generation?id=" .. urlencode(id), function(call)
-    call.on_error = function(err)
+    -- here a 404 means "not written yet": worth retrying (retry.lua decides)
+    call.reclassify = function(err)
       if err.kind == "not_found" then
         err.retryable = true
         err.hint = "the generation record is written shortly after the request ends; retry in a moment"
@@ -114,4 +116,4 @@ function Client:generation(id)
   end)
 end
 
-return Client
+return M

@@ -1,10 +1,11 @@
 -- openrouter.errors: the one error object every failure becomes.
 -- A table with a metatable, so callers branch on `err.kind` and print it
 -- with tostring(err) (Lua 5.1 cannot print a raised table by itself).
--- The kind and retryability come from the C classifier (core.classify);
--- this file extracts its inputs from the JSON body and writes the hints.
+-- Whether a response failed, its kind, whether to retry and how long the
+-- server asked to wait come from the C classifier (errclass.c, which reads
+-- the raw body and headers); this file adds the words: the message, the
+-- metadata and a hint on how to fix it.
 
-local core = require "openrouter.core"
 local each = require "openrouter.each"
 local json = require "openrouter.json"
 
@@ -58,12 +59,22 @@ local function scrub(v, secret, seen)
   return v
 end
 
--- fields: kind, message and any of the documented fields; `secret` (the
--- API key) is scrubbed from every string in them.
-function M.new(fields, secret)
+-- The key never leaves the library: the public methods pass every error
+-- object (and diagnose's report) they hand out through here, which
+-- replaces the key in all of its strings, in place.  Returns v.
+function M.scrub(v, secret)
+  if type(secret) == "string" and #secret >= 4 and type(v) == "table" then scrub(v, secret, {}) end
+  return v
+end
+
+-- fields: kind, message and any of the documented fields.  An error that
+-- reached the caller partway through (partial) is never retried, so it is
+-- never retryable: that rule lives here.
+function M.new(fields)
   local e = setmetatable(fields, Error)
   if e.retryable == nil then e.retryable = false end
   if e.partial == nil then e.partial = false end
+  if e.partial then e.retryable = false end
   if e.hint == nil then
     -- a local timer names its option in the message: say which to raise
     local option = e.kind == "timeout" and type(e.message) == "string"
@@ -71,7 +82,6 @@ function M.new(fields, secret)
     e.hint = option and ("raise %s, or check why the server is slow"):format(option)
       or HINTS[e.kind]
   end
-  if type(secret) == "string" and #secret >= 4 then scrub(e, secret, {}) end
   return e
 end
 
@@ -92,30 +102,6 @@ end
 
 local function tbl(v) if type(v) == "table" then return v end end
 
-local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,
-                 Jul = 7, Aug = 8, Sep = 9, Oct = 10, Nov = 11, Dec = 12 }
-
--- Epoch seconds of an IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT"), or nil.
-local function http_date(s)
-  local d, mon, y, hh, mm, ss = s:match("^%a+, (%d+) (%a+) (%d+) (%d+):(%d+):(%d+) GMT$")
-  if not d or not MONTHS[mon] then return nil end
-  local t = { year = tonumber(y), month = MONTHS[mon], day = tonumber(d),
-              hour = tonumber(hh), min = tonumber(mm), sec = tonumber(ss), isdst = false }
-  -- os.time reads the table as local time: correct by the local offset
-  local now = os.time()
-  local offset = os.time(os.date("!*t", now)) - now
-  return os.time(t) - offset
-end
-
--- Retry-After is delta-seconds or an HTTP date.
-local function retry_after_seconds(v)
-  if not v then return nil end
-  local n = tonumber(v)
-  if n then return n end
-  local at = http_date(v)
-  if at then return math.max(0, at - os.time()) end
-end
-
 -- Providers wrap their own error as metadata.raw, often a JSON *string*
 -- whose message says more than "Provider returned error".  Dig it out.
 local function raw_message(raw, depth)
@@ -135,9 +121,12 @@ local function raw_message(raw, depth)
   end
 end
 
--- The first bytes of a body that is not what it should be, on one line.
-function M.excerpt(body)
-  local s = (body or ""):gsub("%s+", " "):sub(1, 120)
+-- The first bytes (`limit`, default 120) of a body that is not what it
+-- should be, on one line.
+function M.excerpt(body, limit)
+  local s = (body or ""):gsub("%s+", " ")
+  limit = limit or 120
+  if #s > limit then s = s:sub(1, limit) .. "…" end
   return s == "" and "(empty)" or s
 end
 local excerpt = M.excerpt
@@ -190,25 +179,35 @@ local function hint_for(e, ctx)
   return HINTS[e.kind]
 end
 
--- An error from a response body: the JSON envelope {"error":{…}} of a
--- non-2xx status, a 2xx body or chunk that carried an error in band, or a
--- proxy's page that is not JSON at all.
---   status: the HTTP status; headers: lower-case names (or nil);
---   doc: the decoded body (or nil); body: the raw text (for excerpts);
---   ctx: { partial=, model=, provider=, suggest=fn(model)->ids }
-function M.from_body(status, headers, doc, body, secret, ctx)
+-- The classifier's answer, as core.classify / x:classify return it, in a
+-- table (nil when the body carries no error).
+function M.class(kind, retryable, retry_after, daily_cap, error_json, id)
+  if not kind then return nil end
+  return { kind = kind, retryable = retryable, retry_after = retry_after,
+           daily_cap = daily_cap, error = error_json, id = id }
+end
+
+-- The error a response body or a stream event carries: the error object
+-- (OPENROUTER.md 7.1) the classifier pointed at, or, for a body that is not
+-- JSON (a proxy's page), its first bytes.
+--   status: the HTTP status (200 for in-band errors); headers: lower-case
+--   names (or nil); body: the raw text; class: M.class(...);
+--   ctx: { partial=, event= (an `event: error`), model=, provider=,
+--          suggest=fn(model)->ids }
+function M.from_body(status, headers, body, class, ctx)
   ctx = ctx or {}
   headers = headers or {}
   local inband = status >= 200 and status <= 299
-  local e = { status = not inband and status or nil, partial = ctx.partial and true or false }
-  local err = type(doc) == "table" and tbl(doc.error)
-  local meta, avail = {}, {}
+  local e = { kind = class.kind, retryable = class.retryable, retry_after = class.retry_after,
+              daily_cap = class.daily_cap or nil, status = not inband and status or nil,
+              partial = ctx.partial and true or false }
+  local ok, err = pcall(json.decode, class.error or "")
+  err = ok and tbl(err)
   if err then
     e.code = val(err.code)
     e.message = type(val(err.message)) == "string" and err.message or "error without a message"
     e.metadata = tbl(err.metadata) and json.clean(err.metadata)
-    meta = e.metadata or {}
-    avail = tbl(err.availability) or {}
+    local meta = e.metadata or {}
     e.provider = type(val(meta.provider_name)) == "string" and meta.provider_name or nil
     e.raw = val(meta.raw)
     -- "Provider returned error" says nothing: the provider's own words do
@@ -216,25 +215,16 @@ function M.from_body(status, headers, doc, body, secret, ctx)
     if inner and (e.message:lower():find("^provider returned error") or e.message == "") then
       e.message = (e.provider and "[" .. e.provider .. "] " or "") .. inner
     end
-    if type(val(doc.id)) == "string" then e.generation_id = doc.id end
+  elseif ctx.event then
+    e.message = "the stream sent an error event: " .. excerpt(body)
+  elseif inband and (body or ""):find("^%s*{") then
+    e.message = 'the provider ended the answer with finish_reason "error"'
   else
     e.message = ("HTTP %d and the body is not JSON: %s"):format(status, excerpt(body))
   end
-  local rl = tbl(meta.headers) or {}
-  local kind, retryable, wait, daily = core.classify {
-    status = status, code = e.code, message = e.message,
-    error_type = val(meta.error_type) or val(err and err.error_type),
-    availability = val(avail.code), avail_retryable = val(avail.retryable),
-    avail_retry_after = val(avail.retry_after),
-    retry_after = retry_after_seconds(headers["retry-after"]),
-    retry_after_ms = headers["retry-after-ms"],
-    reset_ms = headers["x-ratelimit-reset"] or val(rl["X-RateLimit-Reset"]),
-    now_ms = os.time() * 1000, limit_source = val(meta.limit_source), partial = ctx.partial,
-  }
-  e.kind, e.retryable, e.retry_after, e.daily_cap = kind, retryable, wait, daily or nil
-  e.generation_id = e.generation_id or headers["x-generation-id"]
+  e.generation_id = class.id or headers["x-generation-id"]
   e.hint = hint_for(e, ctx)
-  return M.new(e, secret)
+  return M.new(e)
 end
 
 return M

@@ -7,8 +7,6 @@
 
 local core = require "openrouter.core"
 local Client = require "openrouter.client"
-require "openrouter.endpoints"     -- adds models, key, credits, generation
-require "openrouter.diagnose"      -- adds diagnose
 local errors = require "openrouter.errors"
 local json = require "openrouter.json"
 local loop = require "openrouter.loop"

@@ -11,11 +11,13 @@ M.FIRST_BACKOFF = 0.5
 M.MAX_BACKOFF = 8
 M.MAX_SERVER_WAIT = 60
 
+-- The one place that decides whether a failed call is sent again.
 -- call: { retries = max retries, attempt = retries used so far }.
 -- Returns the seconds to wait before the next attempt (and counts it), or
--- nil when err must go to the caller.
+-- nil when err must go to the caller.  (An error after chunks reached the
+-- caller is never retryable: errors.new makes sure of it.)
 function M.wait(call, err)
-  if not err.retryable or err.partial or call.attempt >= call.retries then return nil end
+  if not err.retryable or call.attempt >= call.retries then return nil end
   local wait = err.retry_after
   if wait then
     if wait > M.MAX_SERVER_WAIT then return nil end

@@ -1,7 +1,8 @@
 -- openrouter.stream: a streamed chat answer.  Iterate it (`for chunk in
 -- stream`, stream:chunks(), stream:text()), pull from it (next, poll), or
--- close it.  The C transfer queues raw SSE events; they are decoded here,
--- one per call, and every failure becomes an error object.
+-- close it.  The C transfer queues raw SSE events (marked when they carry
+-- an error); they are decoded here, one per call, and every failure
+-- becomes an error object.
 
 local core = require "openrouter.core"
 local errors = require "openrouter.errors"
@@ -37,10 +38,10 @@ function Stream:_fail(err)
   return nil, err
 end
 
--- The attempt failed with err: schedule a retry if that is allowed (no
--- chunk was delivered yet), else fail.  Returns false (wait) or nil, err.
+-- The attempt failed with err: schedule a retry if that is allowed, else
+-- fail.  Returns false (wait) or nil, err.
 function Stream:_failed(err)
-  local wait = self._delivered == 0 and retry.wait(calls[self], err)
+  local wait = retry.wait(calls[self], err)
   if not wait then return self:_fail(err) end
   self._x:close()
   self._x = nil
@@ -65,7 +66,7 @@ function Stream:_open()
   local finished = x:state()
   if not status then
     if not finished then return false end
-    return self:_failed(response.transport_error(x, calls[self].secret, false))
+    return self:_failed(response.transport_error(x, false))
   end
   local headers = x:headers()
   local ctype = (headers["content-type"] or ""):lower()
@@ -75,30 +76,36 @@ function Stream:_open()
   end
   -- Not an event stream: an error status, or a 2xx JSON body.
   if not finished then return false end
-  local err = response.transport_error(x, calls[self].secret, false)
+  local err = response.transport_error(x, false)
   if not err then
     local res
-    res, err = response.decode(x, calls[self].secret, calls[self].ctx)
+    res, err = response.decode(x, calls[self].ctx)
     if res then
-      err = errors.new({ kind = "protocol", status = status,
-        message = "asked for a stream but the server answered with one JSON body" }, calls[self].secret)
+      err = errors.new { kind = "protocol", status = status,
+        message = "asked for a stream but the server answered with one JSON body" }
     end
   end
   return self:_failed(err)
 end
 
+-- The error an event carries (`kind` "error" from the transfer: an error
+-- chunk, or an `event: error`).
+function Stream:_error_event(data)
+  local class = errors.class(core.classify(200, data, "event"))
+  return errors.from_body(200, nil, data, class,
+    { partial = self._delivered > 0, event = not data:find("^%s*{"),
+      model = calls[self].ctx.model, provider = calls[self].ctx.provider })
+end
+
 -- Decode one event's data into a chunk, or fail the stream.
-function Stream:_chunk(data)
+function Stream:_chunk(data, kind)
+  if kind == "error" then return self:_fail(self:_error_event(data)) end
   local ok, chunk = pcall(json.decode, data)
   if not ok or type(chunk) ~= "table" then
-    local shown = #data > 80 and data:sub(1, 80) .. "…" or data
-    return self:_fail(errors.new({ kind = "protocol", status = self.status,
-      message = "a stream event is not a JSON object: " .. shown,
-      partial = self._delivered > 0 }, calls[self].secret))
+    return self:_fail(errors.new { kind = "protocol", status = self.status,
+      message = "a stream event is not a JSON object: " .. errors.excerpt(data, 80),
+      partial = self._delivered > 0 })
   end
-  local err = response.inband_error(self.status, nil, chunk, calls[self].secret,
-                                    { partial = self._delivered > 0 })
-  if err then return self:_fail(err) end
   if self._delivered == 0 then
     self.id = nonnull(chunk.id)
     self.model = nonnull(chunk.model)
@@ -118,8 +125,8 @@ function Stream:_take()
   local open, err = self:_open()
   if not open then return open, err end
   local x = self._x
-  local data = x:pop()
-  if data then return self:_chunk(data) end
+  local data, kind = x:pop()
+  if data then return self:_chunk(data, kind) end
   local finished, done = x:state()
   if done then
     self._ended = true
@@ -129,25 +136,32 @@ function Stream:_take()
     return nil
   end
   if finished then
-    return self:_failed(response.transport_error(x, calls[self].secret, self._delivered > 0)
-      or errors.new({ kind = "interrupted", partial = self._delivered > 0,
-                      message = "the stream ended before data: [DONE]" }, calls[self].secret))
+    local partial = self._delivered > 0
+    return self:_failed(response.transport_error(x, partial)
+      or errors.new { kind = "interrupted", partial = partial,
+                      message = "the stream ended before data: [DONE]" })
   end
   return false
 end
 
--- chunk | nil (end) | nil, err.  Waits (yields inside a task).
-function Stream:next()
+local function canceled()
+  return errors.new { kind = "canceled", message = "the stream was closed while it was being read" }
+end
+
+-- chunk | nil (end) | nil, err.  Waits (yields inside a task).  A wait cut
+-- short by close() is an error, never a quiet end.
+local function next_chunk(self)
   while true do
     local chunk, err = self:_take()
     if err then return nil, err end
     if chunk ~= false then return chunk end
     loop.wait(self._retry_at)
+    if self._closed then return nil, canceled() end
   end
 end
 
 -- Like next(), but never waits: false when nothing is ready yet.
-function Stream:poll()
+local function poll(self)
   local chunk, err = self:_take()
   if chunk == false then
     core.drive(0)
@@ -156,6 +170,34 @@ function Stream:poll()
   if err then return nil, err end
   return chunk
 end
+
+-- Drain the rest and return the whole answer, assembled over every chunk
+-- (those already read included): text, reasoning, tool_calls,
+-- finish_reason, usage, model, provider, id … | nil, err
+local function whole(self)
+  while true do
+    local chunk, err = next_chunk(self)
+    if err then return nil, err end
+    if chunk == nil then break end
+  end
+  if self._closed and not self._ended then
+    return nil, errors.new { kind = "canceled", message = "the stream was closed before its end" }
+  end
+  local res = self._acc:finish()
+  res.status, res.headers = self.status, self.headers
+  return res
+end
+
+-- The public methods: an error leaves them with the key scrubbed.
+local function scrubbed(self, ...)
+  local err = select(2, ...)
+  if err ~= nil then errors.scrub(err, calls[self].secret) end
+  return ...
+end
+
+function Stream:next() return scrubbed(self, next_chunk(self)) end
+function Stream:poll() return scrubbed(self, poll(self)) end
+function Stream:result() return scrubbed(self, whole(self)) end
 
 -- Cancel: abort the transfer now and free it.  Idempotent; returns true.
 function Stream:close()
@@ -168,28 +210,24 @@ function Stream:close()
 end
 Stream.__close = Stream.close
 
--- for chunk in stream do ... end  (raises the error object on failure)
-function Stream:__call()
+-- The iterators raise the error object (a for loop cannot take nil, err).
+local function chunk_or_raise(self)
   local chunk, err = self:next()
   if err then error(err, 0) end
   return chunk
 end
 
-local function next_chunk(self)
-  local chunk, err = self:next()
-  if err then error(err, 0) end
-  return chunk
-end
+-- for chunk in stream do ... end
+Stream.__call = chunk_or_raise
 
 -- 4-value form: on Lua 5.4, `break` closes the stream.
 function Stream:chunks()
-  return next_chunk, self, nil, self
+  return chunk_or_raise, self, nil, self
 end
 
-local function next_text(self)
+local function text_or_raise(self)
   while true do
-    local chunk, err = self:next()
-    if err then error(err, 0) end
+    local chunk = chunk_or_raise(self)
     if chunk == nil then return nil end
     local choice = type(chunk.choices) == "table" and chunk.choices[1]
     local delta = type(choice) == "table" and choice.delta
@@ -200,24 +238,7 @@ end
 
 -- Only the non-empty choices[1].delta.content strings.
 function Stream:text()
-  return next_text, self, nil, self
-end
-
--- Drain the rest and return the whole answer, assembled over every chunk
--- (those already read included): text, reasoning, tool_calls,
--- finish_reason, usage, model, provider, id … | nil, err
-function Stream:result()
-  while true do
-    local chunk, err = self:next()
-    if err then return nil, err end
-    if chunk == nil then break end
-  end
-  if self._closed and not self._ended then
-    return nil, errors.new { kind = "canceled", message = "the stream was closed before its end" }
-  end
-  local res = self._acc:finish()
-  res.status, res.headers = self.status, self.headers
-  return res
+  return text_or_raise, self, nil, self
 end
 
 -- Timings and counts of the current transfer (seconds since it was sent):

@@ -101,8 +101,8 @@ static void bodies (void) {
   expect("in-band string code", &in, "server", 1, -1, 0);
 
   errc_input_init(&in); in.status = 200; in.has_code = 1; in.code = 429;
-  in.error_type = "rate_limit_exceeded"; in.partial = 1;
-  expect("mid-stream 429 after chunks is never retried", &in, "rate_limited", 0, -1, 0);
+  in.error_type = "rate_limit_exceeded";
+  expect("mid-stream 429 (partial errors are the facade's: errors.new)", &in, "rate_limited", 1, -1, 0);
 
   errc_input_init(&in); in.status = 200; in.error_type = "provider_unavailable";
   expect("error_type alone", &in, "provider", 1, -1, 0);

@@ -1,10 +1,10 @@
 /*
 ** sse_test.c -- standalone unit test of csrc/sse.c (no Lua, no framework).
 **
-** sse.c is #included, with its realloc routed through a failing allocator
-** (to test SSE_NOMEM) and its public names renamed, so the test builds
-** alone or with csrc/sse.c also on the command line (that copy is unused):
-**   cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Icsrc \
+** sse.c and buf.c are #included, with buf's realloc routed through a
+** failing allocator (to test SSE_NOMEM) and their names renamed, so the
+** test builds alone or linked with the engine (whose copies are unused):
+**   cc -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Icsrc/engine \
 **      spec/c/sse_test.c -o sse_test
 **
 ** Every table case is parsed fed whole, one byte at a time, in two pieces
@@ -31,7 +31,11 @@ static void *sse_test_realloc (void *ptr, size_t n) {
 #define sse_retry    sse_t_retry
 #define sse_strerror sse_t_strerror
 #define sse_free     sse_t_free
+#define buf_reserve  sse_t_buf_reserve
+#define buf_add      sse_t_buf_add
+#define buf_free     sse_t_buf_free
 #define realloc sse_test_realloc
+#include "buf.c"
 #include "sse.c"
 #undef realloc
 

@@ -4,7 +4,7 @@
 -- the same.
 
 local cjson = require "cjson"
-local core = require "openrouter.core"
+local probe = require "sse_probe"          -- spec/c/sse_probe.c, for the specs only
 local fake = require "spec.support.fake"
 local h = require "spec.support.helpers"
 local json = require "openrouter.json"
@@ -36,7 +36,7 @@ end
 
 -- Parse raw SSE one byte at a time and assemble it.
 local function assemble_bytewise(raw)
-  local events, _, status = core._sse_parse(raw, 1024 * 1024, 1)
+  local events, _, status = probe.parse(raw, 1024 * 1024, 1)
   assert.equal("ok", status)
   local acc = result.new()
   for _, e in ipairs(events) do

@@ -2,12 +2,16 @@
 -- OPENROUTER.md section 7 (verbatim where it gives one) becomes the right
 -- kind, fields and hint.
 
+local core = require "openrouter.core"
 local errors = require "openrouter.errors"
-local json = require "openrouter.json"
 
+-- As a transfer does it: the classifier reads the status, the headers
+-- (as lines) and the body; errors.from_body adds the words.
 local function from(status, body, headers, ctx)
-  local ok, doc = pcall(json.decode, body)
-  return errors.from_body(status, headers or {}, ok and doc or nil, body, nil, ctx)
+  local lines = {}
+  for k, v in pairs(headers or {}) do lines[#lines + 1] = k .. ": " .. v end
+  local class = errors.class(core.classify(status, body, "body", table.concat(lines, "\n")))
+  return errors.from_body(status, headers or {}, body, class, ctx)
 end
 
 describe("errors.from_body", function()
@@ -126,7 +130,7 @@ describe("errors.from_body", function()
 
   it("scrubs the key from every field", function()
     local key = "sk-or-v1-secretsecretsecret"
-    local e = errors.from_body(401, {}, json.decode([[{"error":{"code":401,"message":"bad key sk-or-v1-secretsecretsecret","metadata":{"raw":"sk-or-v1-secretsecretsecret!"}}}]]), nil, key)
+    local e = errors.scrub(from(401, [[{"error":{"code":401,"message":"bad key sk-or-v1-secretsecretsecret","metadata":{"raw":"sk-or-v1-secretsecretsecret!"}}}]]), key)
     assert.equal("bad key [REDACTED]", e.message)
     assert.equal("[REDACTED]!", e.metadata.raw)
     assert.is_nil(tostring(e):find(key, 1, true))

@@ -1,8 +1,9 @@
--- The C SSE parser seen from Lua (core._sse_parse): every tricky input
--- gives the same events fed whole, one byte at a time, and split in two at
--- every position.  (spec/c/sse_test.c checks the same parser without Lua.)
+-- The C SSE parser seen from Lua (through spec/c/sse_probe.c, a test-only
+-- module): every tricky input gives the same events fed whole, one byte at
+-- a time, and split in two at every position.  (spec/c/sse_test.c checks
+-- the same parser without Lua.)
 
-local core = require "openrouter.core"
+local probe = require "sse_probe"
 
 local BOM = "\239\187\191"
 
@@ -41,7 +42,7 @@ local cases = {
 }
 
 local function parse(input, piece, first)
-  local events, comments, status, pending = core._sse_parse(input, 1024 * 1024, piece, first)
+  local events, comments, status, pending = probe.parse(input, 1024 * 1024, piece, first)
   local out = {}
   for i, e in ipairs(events) do out[i] = { e.type, e.data, e.id } end
   return out, comments, status, pending
@@ -70,10 +71,10 @@ describe("SSE parser", function()
 
   it("fails with a bounded event size instead of growing", function()
     local big = "data: " .. ("a"):rep(5000) .. "\n\n"
-    local events, _, status = core._sse_parse(big, 1024)
+    local events, _, status = probe.parse(big, 1024)
     assert.same({}, events)
     assert.matches("too", status)
-    local _, _, status1 = core._sse_parse(big, 1024, 1)
+    local _, _, status1 = probe.parse(big, 1024, 1)
     assert.equal(status, status1)
   end)
 

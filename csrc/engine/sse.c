@@ -12,42 +12,11 @@
 ** the error lands on the same line whether it arrives whole or in pieces.
 */
 #include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sse.h"
 
-#define SSE_DEFAULT_MAX ((size_t)8 << 20)   /* max_event 0 means 8 MiB */
-
 static const char sse_bom[3] = { '\xEF', '\xBB', '\xBF' };
-
-/*
-** Make room for `extra` more bytes plus a terminating NUL (so the event
-** fields can be handed out as C strings).  0, or -1 when out of memory.
-*/
-static int sse_reserve (sse_buf *b, size_t extra) {
-  size_t cap;
-  char *np;
-  if (extra >= (size_t)-1 / 2 - b->len) return -1;
-  if (b->len + extra < b->cap) return 0;
-  cap = b->cap ? b->cap : 256;
-  while (cap <= b->len + extra) cap *= 2;
-  np = (char *)realloc(b->p, cap);
-  if (np == NULL) return -1;
-  b->p = np; b->cap = cap;
-  return 0;
-}
-
-/*
-** Append n bytes to b and keep it NUL-terminated.  0, or -1 on OOM.
-*/
-static int sse_append (sse_buf *b, const char *s, size_t n) {
-  if (sse_reserve(b, n) != 0) return -1;
-  if (n > 0) memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-  return 0;
-}
 
 /*
 ** Record a sticky error and return it, so callers can `return sse_fail(..)`.
@@ -128,17 +97,17 @@ static int sse_line (sse_parser *p, const char *s, size_t n) {
   }
   if (name == 4 && memcmp(s, "data", 4) == 0) {
     /* The size check bounds line + data, and value + LF <= line: fits. */
-    if (sse_reserve(&p->data, vn + 1) != 0) return sse_fail(p, SSE_NOMEM);
+    if (buf_reserve(&p->data, vn + 1) != 0) return sse_fail(p, SSE_NOMEM);
     if (vn > 0) memcpy(p->data.p + p->data.len, v, vn);
     p->data.p[p->data.len + vn] = '\n';
     p->data.len += vn + 1;
   } else if (name == 5 && memcmp(s, "event", 5) == 0) {
     p->type.len = 0;
-    if (sse_append(&p->type, v, vn) != 0) return sse_fail(p, SSE_NOMEM);
+    if (buf_add(&p->type, v, vn) != 0) return sse_fail(p, SSE_NOMEM);
   } else if (name == 2 && memcmp(s, "id", 2) == 0) {
     if (vn > 0 && memchr(v, '\0', vn) != NULL) return SSE_OK;
     p->id.len = 0;
-    if (sse_append(&p->id, v, vn) != 0) return sse_fail(p, SSE_NOMEM);
+    if (buf_add(&p->id, v, vn) != 0) return sse_fail(p, SSE_NOMEM);
   } else if (name == 5 && memcmp(s, "retry", 5) == 0) {
     sse_retry_field(p, v, vn);
   }
@@ -146,13 +115,13 @@ static int sse_line (sse_parser *p, const char *s, size_t n) {
 }
 
 /*
-** max_event 0 selects the 8 MiB default: an unbounded parser would let a
+** max_event 0 selects the default: an unbounded parser would let a
 ** hostile or broken server exhaust memory with one endless line.
 */
 void sse_init (sse_parser *p, size_t max_event, sse_event_fn on_event,
                sse_comment_fn on_comment, void *ud) {
   memset(p, 0, sizeof *p);
-  p->max_event = max_event > 0 ? max_event : SSE_DEFAULT_MAX;
+  p->max_event = max_event > 0 ? max_event : SSE_DEFAULT_MAX_EVENT;
   p->retry = -1;
   p->status = SSE_OK;
   p->at_start = 1;
@@ -178,7 +147,7 @@ int sse_feed (sse_parser *p, const char *bytes, size_t n) {
       p->at_start = 0;
       if (p->bom_seen > 0) {           /* line is empty at this point */
         if ((size_t)p->bom_seen > p->max_event) return sse_fail(p, SSE_TOO_BIG);
-        if (sse_append(&p->line, sse_bom, (size_t)p->bom_seen) != 0)
+        if (buf_add(&p->line, sse_bom, (size_t)p->bom_seen) != 0)
           return sse_fail(p, SSE_NOMEM);
       }
     }
@@ -198,7 +167,7 @@ int sse_feed (sse_parser *p, const char *bytes, size_t n) {
     room = p->max_event - p->data.len - p->line.len;
     if (e - i > room) return sse_fail(p, SSE_TOO_BIG);
     if (e == n) {                      /* no line end: keep the tail */
-      if (sse_append(&p->line, bytes + i, n - i) != 0)
+      if (buf_add(&p->line, bytes + i, n - i) != 0)
         return sse_fail(p, SSE_NOMEM);
       break;
     }
@@ -206,7 +175,7 @@ int sse_feed (sse_parser *p, const char *bytes, size_t n) {
       if (sse_line(p, bytes + i, e - i) != SSE_OK) return p->status;
     } else {                           /* finish the line begun earlier */
       size_t len;
-      if (sse_append(&p->line, bytes + i, e - i) != 0)
+      if (buf_add(&p->line, bytes + i, e - i) != 0)
         return sse_fail(p, SSE_NOMEM);
       len = p->line.len;
       p->line.len = 0;   /* emptied first so every exit leaves it empty */
@@ -253,12 +222,8 @@ const char *sse_strerror (int status) {
 ** Release the buffers.  Safe to call twice; sse_init before any reuse.
 */
 void sse_free (sse_parser *p) {
-  free(p->line.p);
-  free(p->data.p);
-  free(p->type.p);
-  free(p->id.p);
-  memset(&p->line, 0, sizeof p->line);
-  memset(&p->data, 0, sizeof p->data);
-  memset(&p->type, 0, sizeof p->type);
-  memset(&p->id, 0, sizeof p->id);
+  buf_free(&p->line);
+  buf_free(&p->data);
+  buf_free(&p->type);
+  buf_free(&p->id);
 }

@@ -1,14 +1,47 @@
 /*
-** or_transfer.c -- the Transfer userdata: one HTTP request in flight.
-** The facade (lua/openrouter/stream.lua, client.lua) wraps it; this layer
-** stays raw: pop raw event bytes, read status, headers, body and outcome.
+** or_transfer.c -- core.request and the Transfer userdata: one HTTP
+** request in flight.  The facade (lua/openrouter/stream.lua, client.lua)
+** wraps it; this layer stays raw: pop raw event bytes, read status,
+** headers, body, outcome and the error a body carries.
 */
 #include <string.h>
+#include <time.h>
 
+#include "chat.h"
 #include "or_internal.h"
 
+/* The userdata: the transfer, and the engine it was added to (which it
+** holds a reference to until it is released). */
+typedef struct transfer_box {
+  or_xfer x;
+  or_multi *m;         /* NULL once released */
+} transfer_box;
+
+/* Bytes of a non-streamed body accepted at most: a bound, never unbounded
+** growth (max_event bounds a stream's events the same way). */
+#ifndef OR_DEFAULT_MAX_BODY
+#define OR_DEFAULT_MAX_BODY ((size_t)64 << 20)
+#endif
+
+/* Queue tags of a chat stream's events. */
+enum { TAG_CHUNK, TAG_ERROR };
+
+static transfer_box *checkbox (lua_State *L) {
+  return (transfer_box *)luaL_checkudata(L, 1, OR_TRANSFER_MT);
+}
+
 static or_xfer *checkxfer (lua_State *L) {
-  return (or_xfer *)luaL_checkudata(L, 1, OR_TRANSFER_MT);
+  return &checkbox(L)->x;
+}
+
+/* The transfer's verdict function: chat.c's rules as queue tags. */
+static int chat_tag (const sse_event *ev, int *output) {
+  switch (chat_event(ev, output)) {
+    case CHAT_SKIP: return XFER_SKIP;
+    case CHAT_END: return XFER_END;
+    case CHAT_ERROR: return TAG_ERROR;
+    default: return TAG_CHUNK;
+  }
 }
 
 /* {==================================================================
@@ -80,12 +113,12 @@ static void addheaders (lua_State *L, int t, or_xfer *x) {
 ** other.
 */
 int or_transfer_new (lua_State *L) {
-  or_multi *m = or_checkmulti(L, lua_upvalueindex(1));
+  or_multi *m = or_checkengine(L, lua_upvalueindex(1));
   or_request r;
-  or_xfer *x;
+  transfer_box *b;
   luaL_checktype(L, 1, LUA_TTABLE);
-  x = (or_xfer *)lua_newuserdatauv(L, sizeof *x, 0);
-  memset(x, 0, sizeof *x);
+  b = (transfer_box *)lua_newuserdatauv(L, sizeof *b, 0);
+  memset(b, 0, sizeof *b);
   luaL_getmetatable(L, OR_TRANSFER_MT);
   lua_setmetatable(L, -2);
   memset(&r, 0, sizeof r);
@@ -98,19 +131,22 @@ int or_transfer_new (lua_State *L) {
   lua_getfield(L, 1, "stream");
   r.streaming = lua_toboolean(L, -1);
   lua_pop(L, 1);
+  r.on_event = chat_tag;
+  r.end_name = CHAT_END_NAME;
   r.connect_ms = optmillis(L, 1, "connect_timeout");
   r.timeout_ms = optmillis(L, 1, "timeout");
   r.idle_ms = optmillis(L, 1, "idle_timeout");
   r.first_token_ms = optmillis(L, 1, "first_token_timeout");
-  r.max_event = optsize(L, 1, "max_event", OR_DEFAULT_MAX_EVENT);
+  r.max_event = optsize(L, 1, "max_event", 0);          /* 0: the parser's default */
   r.max_body = optsize(L, 1, "max_body", OR_DEFAULT_MAX_BODY);
   r.proxy = optstring(L, 1, "proxy", NULL);
   r.ca_file = optstring(L, 1, "ca_file", NULL);
   r.user_agent = optstring(L, 1, "user_agent", NULL);
-  addheaders(L, 1, x);
-  r.headers = x->headers;
-  if (or_xfer_start(x, m, &r) != 0)
-    x->finished = 1;                 /* x->fail_* say why */
+  addheaders(L, 1, &b->x);
+  r.headers = b->x.headers;
+  or_xfer_init(&b->x, &r);           /* on failure b->x is finished and says why */
+  b->m = m;
+  or_multi_add(m, &b->x);
   return 1;
 }
 
@@ -120,15 +156,22 @@ int or_transfer_new (lua_State *L) {
 ** Methods
 ** =================================================================== */
 
-/* x:pop() -> data [, type] | nil   (type only for non-"message" events) */
+/*
+** x:pop() -> data [, "error"] | nil: the oldest event's data; "error" when
+** it is an error (an error chunk, or an `event: error`).  The bytes are
+** copied into Lua before the event is dropped: dropping may resume the
+** transfer, and libcurl then writes what it held into the queue.
+*/
 static int xfer_pop (lua_State *L) {
   or_xfer *x = checkxfer(L);
-  const char *data, *type;
-  size_t len, tlen;
-  if (!or_xfer_pop(x, &data, &len, &type, &tlen)) return 0;
+  const char *data;
+  size_t len;
+  unsigned tag;
+  if (!or_xfer_peek(x, &tag, &data, &len)) return 0;
   lua_pushlstring(L, data, len);
-  if (type == NULL) return 1;
-  lua_pushlstring(L, type, tlen);
+  or_xfer_drop(x);
+  if (tag != TAG_ERROR) return 1;
+  lua_pushliteral(L, "error");
   return 2;
 }
 
@@ -185,13 +228,28 @@ static int xfer_body (lua_State *L) {
   return 1;
 }
 
-/* x:state() -> finished, saw_done, queued   (cheap: called in wait loops) */
+/* x:state() -> finished, saw_end, queued   (cheap: called in wait loops) */
 static int xfer_state (lua_State *L) {
   or_xfer *x = checkxfer(L);
   lua_pushboolean(L, x->finished);
-  lua_pushboolean(L, x->saw_done);
+  lua_pushboolean(L, x->saw_end);
   lua_pushinteger(L, (lua_Integer)x->events.count);
   return 3;
+}
+
+/*
+** x:classify() -> kind, retryable, retry_after, daily_cap, error_json, id | nil: the error
+** the finished response carries (a status that is not 2xx, or an error in
+** a 2xx body), from its status, headers and body.
+*/
+static int xfer_classify (lua_State *L) {
+  or_xfer *x = checkxfer(L);
+  errc_result c;
+  if (!x->headers_done) return 0;
+  if (!errc_response(x->status, x->resp_headers.p, x->resp_headers.len, x->body.p, x->body.len,
+                     ERRC_BODY, (double)time(NULL), &c))
+    return 0;
+  return or_push_class(L, &c);
 }
 
 /* x:failure() -> nil | kind, message, retryable */
@@ -224,10 +282,15 @@ static int xfer_info (lua_State *L) {
   return 1;
 }
 
-/* x:close() -> true; also __gc and __close */
+/* x:close() -> true: stop the transfer and free it; idempotent.  Also
+** __gc and __close. */
 static int xfer_close (lua_State *L) {
-  or_xfer *x = checkxfer(L);
-  or_xfer_release(x);
+  transfer_box *b = checkbox(L);
+  if (b->m != NULL) {
+    or_multi_remove(b->m, &b->x);
+    b->m = NULL;
+    or_xfer_cleanup(&b->x);
+  }
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -246,6 +309,7 @@ static const luaL_Reg xfer_methods[] = {
   {"body", xfer_body},
   {"state", xfer_state},
   {"failure", xfer_failure},
+  {"classify", xfer_classify},
   {"info", xfer_info},
   {"close", xfer_close},
   {NULL, NULL}

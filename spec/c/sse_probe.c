@@ -1,12 +1,22 @@
 /*
-** or_ssetest.c -- core._sse_parse(input, max_event, piece): runs the SSE
-** parser over a string fed in pieces of `piece` bytes (default: whole) and
-** returns what it saw, so the specs can check the C parser from Lua.
+** sse_probe.c -- a Lua module for the specs only (never in the product):
+** sse_probe.parse(input, max_event, piece, first) runs the SSE parser over
+** a string fed in pieces of `piece` bytes (default: whole; `first`: the
+** size of a first piece) and returns what it saw, so spec/unit/sse_spec.lua
+** checks the C parser from Lua.
 **   -> { {type=, data=, id=}, ... }, comments, status ("ok"|error), pending
+** Built by the Makefile into $(BUILD)/test/sse_probe.so.
 */
 #include <string.h>
 
-#include "or_internal.h"
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "sse.h"
+
+#if LUA_VERSION_NUM < 504
+#define lua_newuserdatauv(L, sz, nuv) lua_newuserdata(L, sz)
+#endif
 
 typedef struct collect { lua_State *L; int n; int comments; } collect;
 
@@ -35,7 +45,7 @@ static int parser_gc (lua_State *L) {
   return 0;
 }
 
-int or_sse_parse (lua_State *L) {
+static int probe_parse (lua_State *L) {
   size_t len, off = 0;
   const char *s = luaL_checklstring(L, 1, &len);
   size_t max = (size_t)luaL_optinteger(L, 2, 1 << 20);
@@ -67,4 +77,14 @@ int or_sse_parse (lua_State *L) {
   lua_pushstring(L, rc == SSE_OK ? "ok" : sse_strerror(rc));
   lua_pushboolean(L, sse_pending(p));
   return 4;
+}
+
+__attribute__((visibility("default")))
+int luaopen_sse_probe (lua_State *L);
+
+int luaopen_sse_probe (lua_State *L) {
+  lua_newtable(L);
+  lua_pushcfunction(L, probe_parse);
+  lua_setfield(L, -2, "parse");
+  return 1;
 }

@@ -1,47 +1,38 @@
 /*
-** multi.c -- the engine that drives every transfer: libcurl's multi handle
-** in socket-action mode.
-**
-** libcurl's socket and timer callbacks only record what it wants (which
-** sockets to watch for what, when to be called back); nothing else runs
-** inside them.  Then either
-**   - or_multi_drive waits on those sockets itself with poll(2) (blocking
-**     calls, openrouter.step), or
-**   - an external loop (luv, through openrouter.attach) takes the changes,
-**     watches the sockets with its own handles, and calls or_multi_action
-**     when one is ready or its timer fires -- so nothing polls while idle.
-** Both paths end in curl_multi_socket_action, so they can be mixed.
+** multi.c -- see multi.h.
 */
 #include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport.h"
+#include "multi.h"
+
+struct or_multi {
+  CURLM *handle;
+  int refs;                  /* the creator's, plus one per added transfer */
+  buf running;               /* or_xfer *: added and not finished */
+  buf socks;                 /* or_sock: what libcurl wants watched */
+  double curl_deadline;      /* when libcurl wants a timeout action; HUGE_VAL: never */
+  int watching;              /* an external loop takes changes */
+  buf changes;               /* or_sock: socket changes since it last took them */
+};
+
+/* bufs as arrays */
+#define NRUNNING(m)  ((m)->running.len / sizeof(or_xfer *))
+#define RUNNING(m)   ((or_xfer **)(void *)(m)->running.p)
+#define NSOCKS(m)    ((m)->socks.len / sizeof(or_sock))
+#define SOCKS(m)     ((or_sock *)(void *)(m)->socks.p)
 
 /* {==================================================================
 ** What libcurl asked for
 ** =================================================================== */
 
-static int sock_grow (or_sock **arr, size_t *cap, size_t need) {
-  if (need <= *cap) return 0;
-  {
-    size_t cap2 = *cap ? *cap * 2 : 16;
-    or_sock *p;
-    while (cap2 < need) cap2 *= 2;
-    p = (or_sock *)realloc(*arr, cap2 * sizeof *p);
-    if (p == NULL) return -1;
-    *arr = p; *cap = cap2;
-  }
-  return 0;
-}
-
-static void note_change (or_multi *m, int fd, int what) {
-  if (!m->watching) return;
-  if (sock_grow(&m->changes, &m->capchanges, m->nchanges + 1) != 0) return;
-  m->changes[m->nchanges].fd = fd;
-  m->changes[m->nchanges].what = what;
-  m->nchanges++;
+static int add_sock (buf *b, int fd, int what) {
+  or_sock s;
+  s.fd = fd;
+  s.what = what;
+  return buf_add(b, &s, sizeof s);
 }
 
 /*
@@ -51,21 +42,21 @@ static void note_change (or_multi *m, int fd, int what) {
 */
 static int on_socket (CURL *easy, curl_socket_t fd, int what, void *ud, void *sockp) {
   or_multi *m = (or_multi *)ud;
-  size_t i;
+  or_sock *socks = SOCKS(m);
+  size_t i, n = NSOCKS(m);
   (void)easy; (void)sockp;
-  for (i = 0; i < m->nsocks && m->socks[i].fd != (int)fd; i++) ;
+  for (i = 0; i < n && socks[i].fd != (int)fd; i++) ;
   if (what == CURL_POLL_REMOVE) {
-    if (i < m->nsocks) m->socks[i] = m->socks[--m->nsocks];
+    if (i < n) {
+      socks[i] = socks[n - 1];
+      m->socks.len -= sizeof(or_sock);
+    }
   }
-  else if (i < m->nsocks)
-    m->socks[i].what = what;
-  else {
-    if (sock_grow(&m->socks, &m->capsocks, m->nsocks + 1) != 0) return -1;
-    m->socks[m->nsocks].fd = (int)fd;
-    m->socks[m->nsocks].what = what;
-    m->nsocks++;
-  }
-  note_change(m, (int)fd, what);
+  else if (i < n)
+    socks[i].what = what;
+  else if (add_sock(&m->socks, (int)fd, what) != 0)
+    return -1;
+  if (m->watching) add_sock(&m->changes, (int)fd, what);  /* lost on OOM: the loop re-syncs */
   return 0;
 }
 
@@ -74,11 +65,14 @@ static int on_timer (CURLM *multi, long timeout_ms, void *ud) {
   or_multi *m = (or_multi *)ud;
   (void)multi;
   m->curl_deadline = timeout_ms < 0 ? HUGE_VAL : or_now() + timeout_ms / 1000.0;
-  m->timer_changed = 1;
   return 0;
 }
 
 /* }================================================================== */
+
+/* {==================================================================
+** The engine and its transfers
+** =================================================================== */
 
 or_multi *or_multi_new (void) {
   or_multi *m = (or_multi *)calloc(1, sizeof *m);
@@ -97,24 +91,54 @@ or_multi *or_multi_new (void) {
 void or_multi_unref (or_multi *m) {
   if (--m->refs > 0) return;
   curl_multi_cleanup(m->handle);
-  free(m->socks);
-  free(m->changes);
+  buf_free(&m->running);
+  buf_free(&m->socks);
+  buf_free(&m->changes);
   free(m);
 }
 
+void or_multi_add (or_multi *m, or_xfer *x) {
+  m->refs++;
+  if (x->finished) return;                  /* or_xfer_init failed: nothing to run */
+  if (buf_add(&m->running, &x, sizeof x) != 0) {
+    or_xfer_fail(x, ERRC_network, "out of memory while starting the request");
+    or_xfer_settle(x, CURLE_OK);
+    return;
+  }
+  if (curl_multi_add_handle(m->handle, x->easy) != CURLM_OK) {
+    m->running.len -= sizeof x;
+    or_xfer_fail(x, ERRC_network, "curl_multi_add_handle failed");
+    or_xfer_settle(x, CURLE_OK);
+  }
+}
+
+/* Let go of x if it is running (libcurl stops it, closing its connection
+** when the response was not complete).  1 if it was running. */
+static int let_go (or_multi *m, or_xfer *x) {
+  or_xfer **run = RUNNING(m);
+  size_t i, n = NRUNNING(m);
+  for (i = 0; i < n && run[i] != x; i++) ;
+  if (i == n) return 0;
+  run[i] = run[n - 1];
+  m->running.len -= sizeof x;
+  curl_multi_remove_handle(m->handle, x->easy);
+  return 1;
+}
+
+void or_multi_remove (or_multi *m, or_xfer *x) {
+  let_go(m, x);
+  or_multi_unref(m);
+}
+
 int or_multi_count (const or_multi *m) {
-  int n = 0;
-  const or_xfer *x;
-  for (x = m->active; x != NULL; x = x->next) n++;
-  return n;
+  return (int)NRUNNING(m);
 }
 
 double or_multi_next_wake (const or_multi *m) {
   double d = m->curl_deadline;
-  const or_xfer *x;
-  for (x = m->active; x != NULL; x = x->next) {
-    double t;
-    or_xfer_deadline(x, &t);
+  size_t i;
+  for (i = 0; i < NRUNNING(m); i++) {
+    double t = or_xfer_deadline(RUNNING(m)[i]);
     if (t < d) d = t;
   }
   return d;
@@ -124,22 +148,29 @@ double or_multi_next_wake (const or_multi *m) {
 static int settle (or_multi *m) {
   CURLMsg *msg;
   int left = 0;
-  or_xfer *x, *next;
+  size_t i;
   double now;
   while ((msg = curl_multi_info_read(m->handle, &left)) != NULL) {
     if (msg->msg == CURLMSG_DONE) {
-      or_xfer *done = NULL;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&done);
-      if (done != NULL) or_xfer_settle(done, msg->data.result);
+      or_xfer *x = NULL;
+      CURLcode rc = msg->data.result;        /* msg is invalid after remove_handle */
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+      if (x != NULL && let_go(m, x)) or_xfer_settle(x, rc);
     }
   }
   now = or_now();
-  for (x = m->active; x != NULL; x = next) {
-    next = x->next;                     /* expiring unlinks x */
-    or_xfer_expire(x, now);
+  for (i = NRUNNING(m); i-- > 0; ) {         /* backwards: let_go moves the last one here */
+    or_xfer *x = RUNNING(m)[i];
+    if (or_xfer_expire(x, now)) let_go(m, x);
   }
   return or_multi_count(m);
 }
+
+/* }================================================================== */
+
+/* {==================================================================
+** Driving
+** =================================================================== */
 
 /* libcurl's timer is due: let it run its timeouts and start new handles. */
 static void run_curl_timer (or_multi *m) {
@@ -164,7 +195,7 @@ int or_multi_action (or_multi *m, int fd, int readable, int writable) {
 
 int or_multi_drive (or_multi *m, long wait_ms) {
   struct pollfd stack_fds[STACK_FDS], *fds = stack_fds;
-  size_t i, n = m->nsocks;
+  size_t i, n = NSOCKS(m);
   double now = or_now(), wake = or_multi_next_wake(m);
   long timeout = wait_ms > 0 ? wait_ms : 0;
   int running;
@@ -177,9 +208,10 @@ int or_multi_drive (or_multi *m, long wait_ms) {
     if (fds == NULL) { fds = stack_fds; n = STACK_FDS; }
   }
   for (i = 0; i < n; i++) {
-    fds[i].fd = m->socks[i].fd;
-    fds[i].events = (short)(((m->socks[i].what & CURL_POLL_IN) ? POLLIN : 0) |
-                            ((m->socks[i].what & CURL_POLL_OUT) ? POLLOUT : 0));
+    const or_sock *s = &SOCKS(m)[i];
+    fds[i].fd = s->fd;
+    fds[i].events = (short)(((s->what & CURL_POLL_IN) ? POLLIN : 0) |
+                            ((s->what & CURL_POLL_OUT) ? POLLOUT : 0));
     fds[i].revents = 0;
   }
   if (n > 0 || timeout > 0) poll(fds, (nfds_t)n, (int)timeout);
@@ -200,15 +232,15 @@ int or_multi_drive (or_multi *m, long wait_ms) {
 void or_multi_watch (or_multi *m, int on) {
   size_t i;
   m->watching = on;
-  m->nchanges = 0;
+  m->changes.len = 0;
   if (!on) return;
-  for (i = 0; i < m->nsocks; i++) note_change(m, m->socks[i].fd, m->socks[i].what);
-  m->timer_changed = 1;
+  for (i = 0; i < NSOCKS(m); i++) add_sock(&m->changes, SOCKS(m)[i].fd, SOCKS(m)[i].what);
 }
 
 const or_sock *or_multi_changes (or_multi *m, size_t *n) {
-  *n = m->nchanges;
-  m->nchanges = 0;
-  m->timer_changed = 0;
-  return m->changes;
+  *n = m->changes.len / sizeof(or_sock);
+  m->changes.len = 0;
+  return (const or_sock *)(void *)m->changes.p;
 }
+
+/* }================================================================== */

@@ -20,7 +20,14 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
 #pragma GCC visibility push(hidden)
+
+/* The bound on one event when the caller gives none (max_event 0). */
+#ifndef SSE_DEFAULT_MAX_EVENT
+#define SSE_DEFAULT_MAX_EVENT ((size_t)8 << 20)
+#endif
 
 enum {
   SSE_OK = 0,
@@ -40,13 +47,11 @@ typedef int  (*sse_event_fn)(void *ud, const sse_event *ev);
 /* text excludes the leading ':' and the line end; may be NULL in sse_init. */
 typedef void (*sse_comment_fn)(void *ud, const char *text, size_t len);
 
-typedef struct sse_buf { char *p; size_t len, cap; } sse_buf;
-
 typedef struct sse_parser {
-  sse_buf line;          /* the current, unterminated line */
-  sse_buf data;          /* data of the event being built */
-  sse_buf type;          /* event type of the event being built */
-  sse_buf id;            /* last event ID */
+  buf line;              /* the current, unterminated line */
+  buf data;              /* data of the event being built */
+  buf type;              /* event type of the event being built */
+  buf id;                /* last event ID */
   size_t max_event;
   long retry;            /* last valid retry: in ms, or -1 */
   int status;            /* SSE_OK or the sticky error */
@@ -58,7 +63,7 @@ typedef struct sse_parser {
   void *ud;
 } sse_parser;
 
-/* max_event 0 selects the default, 8 MiB (there is no "unlimited").
+/* max_event 0 selects SSE_DEFAULT_MAX_EVENT (there is no "unlimited").
 ** on_event may be NULL too (events are then dropped).  The sse_event
 ** fields are NUL-terminated and valid only during the callback, which
 ** must not feed or free the same parser. */

@@ -1,0 +1,59 @@
+/*
+** or_core.c -- luaopen_openrouter_core: the module table of the C core.
+** One engine per Lua state drives every transfer of every client.
+*/
+#include <curl/curl.h>
+
+#include "or_internal.h"
+
+#if LUA_VERSION_NUM == 501 && !defined(LUAJIT_VERSION_NUM)
+void or_compat_setfuncs (lua_State *L, const luaL_Reg *l, int nup) {
+  luaL_checkstack(L, nup + 1, "too many upvalues");
+  for (; l->name != NULL; l++) {
+    int i;
+    for (i = 0; i < nup; i++) lua_pushvalue(L, -nup);
+    lua_pushcclosure(L, l->func, nup);
+    lua_setfield(L, -(nup + 2), l->name);
+  }
+  lua_pop(L, nup);
+}
+#endif
+
+/* core.now() -> monotonic seconds */
+static int core_now (lua_State *L) {
+  lua_pushnumber(L, or_now());
+  return 1;
+}
+
+static const luaL_Reg plain_funcs[] = {
+  {"now", core_now},
+  {"classify", or_classify},
+  {NULL, NULL}
+};
+
+static const luaL_Reg engine_funcs[] = {
+  {"request", or_transfer_new},
+  {NULL, NULL}
+};
+
+__attribute__((visibility("default")))
+int luaopen_openrouter_core (lua_State *L);
+
+int luaopen_openrouter_core (lua_State *L) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);    /* refcounted by libcurl; cheap if done */
+  or_transfer_open(L);
+  lua_newtable(L);
+  luaL_setfuncs(L, plain_funcs, 0);
+  or_engine_new(L);                         /* upvalue 1 of the engine's functions */
+  lua_insert(L, -2);                        /* engine, module */
+  lua_pushvalue(L, -2);
+  luaL_setfuncs(L, or_engine_funcs, 1);
+  lua_pushvalue(L, -2);
+  luaL_setfuncs(L, engine_funcs, 1);
+  lua_remove(L, -2);                        /* module */
+  lua_pushliteral(L, OR_VERSION);
+  lua_setfield(L, -2, "VERSION");
+  lua_pushstring(L, curl_version());
+  lua_setfield(L, -2, "curl_version");
+  return 1;
+}
