@@ -5,6 +5,7 @@
 #   make test                  install what is missing, run every test (Lua 5.4)
 #   make demo                  stream a chat (the fake server, or the real API with OPENROUTER_API_KEY)
 
+SHELL       := /bin/bash
 LUA_VERSION ?= 5.4
 ifeq ($(LUA_VERSION),luajit)
 LUA         ?= luajit
@@ -48,7 +49,7 @@ FUZZERS     := $(patsubst spec/c/%_fuzz.c,%,$(wildcard spec/c/*_fuzz.c))
 # A Lua module for the specs only: the SSE parser seen from Lua.
 SSE_PROBE   := $(BUILD)/test/sse_probe.so
 
-.PHONY: all test test-all test-build test-c demo fakeserver-selftest fuzz fuzz-check fuzz-one asan valgrind bench install clean deps check-exports
+.PHONY: all test test-all test-long test-build test-c demo fakeserver-selftest fuzz fuzz-check fuzz-one asan valgrind bench install clean deps check-exports
 
 all: $(CORE)
 
@@ -106,6 +107,14 @@ test: deps test-build
 
 test-all: deps
 	@bash spec/support/run-all
+
+# The #long specs (a 1 000 000-chunk stream), on Lua 5.4 and LuaJIT.
+test-long: deps
+	@$(MAKE) -s LUA_VERSION=5.4 test-build && $(MAKE) -s LUA_VERSION=luajit test-build
+	@. spec/support/lib.sh; passed=0 failed=0 skipped=0; \
+	for v in 5.4 luajit; do out=$$(OR_TAGS=long bash spec/support/run-tests $$v build/$$v 2>&1); \
+	  echo "$$out" | grep -vE '^ok '; tally "$$out"; done; \
+	echo "$$passed passed, $$failed failed, $$skipped skipped"; [ $$failed -eq 0 ]
 
 demo: deps $(CORE) $(FAKESERVER)
 	@bash examples/demo.sh $(LUA) $(BUILD)

@@ -12,13 +12,11 @@ if [ -n "${OPENROUTER_API_KEY:-}" ]; then
   echo "== streaming from ${OPENROUTER_BASE_URL:-https://openrouter.ai/api/v1} (OPENROUTER_API_KEY is set)"
   exec "$lua" examples/chat.lua "${OPENROUTER_MODEL:-openai/gpt-4o-mini}"
 fi
+. spec/support/lib.sh
 dir=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-build/fakeserver --port-file "$dir/port" --lifetime 60 --idle 30 >/dev/null &
-pid=$!
-for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
-[ -s "$dir/port" ] || { echo "the fake server did not start" >&2; exit 1; }
-export OPENROUTER_BASE_URL="http://127.0.0.1:$(cat "$dir/port")/api/v1"
+trap 'fake_stop; rm -rf "$dir"' EXIT
+FAKE_LIFETIME=60 FAKE_IDLE=30 fake_start "$dir"
+export OPENROUTER_BASE_URL=$FAKE_URL
 export OPENROUTER_API_KEY="sk-or-v1-demo-not-a-real-key"
 echo "== no OPENROUTER_API_KEY: streaming from the bundled fake server at $OPENROUTER_BASE_URL"
 "$lua" examples/chat.lua fake/slow-150 "Say hello"

@@ -112,7 +112,7 @@ chat_verdict chat_event (const sse_event *ev, int *output) {
   if (is(ev->data, ev->data_len, "[DONE]")) return CHAT_END;
   s = js_skip_ws(s, e);
   if (s >= e || *s != '{') return CHAT_CHUNK;     /* the reader reports what is wrong */
-  end = object(s, e, 1, AT_CHUNK, &w);
+  end = object(s, e, 0, AT_CHUNK, &w);
   if (end == NULL || js_skip_ws(end, e) != e) return CHAT_CHUNK;
   *output = w.output;
   return w.error ? CHAT_ERROR : CHAT_CHUNK;

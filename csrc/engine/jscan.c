@@ -121,7 +121,7 @@ const char *js_scan (const char *s, const char *e, int depth, js_type *type) {
 
 /* The value at *s (after whitespace) into v, *s moved past it.  0 or -1. */
 static int read_value (const char **s, const char *e, js_val *v) {
-  const char *p = js_skip_ws(*s, e), *end = js_scan(p, e, 1, &v->type);
+  const char *p = js_skip_ws(*s, e), *end = js_scan(p, e, 0, &v->type);
   if (end == NULL) { v->type = JS_INVALID; return -1; }
   v->p = p;
   v->n = (size_t)(end - p);

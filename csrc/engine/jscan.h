@@ -26,7 +26,8 @@ typedef enum {
 typedef struct js_val { const char *p; size_t n; js_type type; } js_val;
 
 /* For one-pass walkers: skip whitespace; validate the one value starting
-** at s (depth: how deep s already is) and return the byte after it and
+** at s (depth: how many containers enclose it; at most JS_MAX_DEPTH may
+** nest) and return the byte after it and
 ** its type, or NULL when it is malformed. */
 static inline const char *js_skip_ws (const char *s, const char *e) {
   while (s < e && (unsigned char)*s <= ' ' &&

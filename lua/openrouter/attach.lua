@@ -79,6 +79,8 @@ function Handle:detach()
   if self._detached then return end
   self._detached = true
   loop.on_park = nil
+  loop.on_wake = nil
+  loop.tasks_in_blocking_waits = true
   core.watch(false)
   for fd, poll in each(self._polls) do
     poll:stop()
@@ -87,6 +89,8 @@ function Handle:detach()
   end
   self._timer:stop()
   self._timer:close()
+  self._kick:stop()
+  self._kick:close()
   attached = nil
 end
 
@@ -103,11 +107,17 @@ return function(uv, opts)
   end
   if attached then attached:detach() end
   local self = setmetatable({ _uv = uv, _polls = {}, _timer = uv.new_timer(),
-                              _schedule = schedule }, Handle)
+                              _kick = uv.new_timer(), _schedule = schedule }, Handle)
   attached = self
+  -- tasks run only where schedule puts them, never inside a blocking call
+  loop.tasks_in_blocking_waits = schedule == nil
   core.watch(true)
   -- a task that parks may have started a request: watch its sockets now
   loop.on_park = function() self:_sync() end
+  -- a stream closed without I/O: resume its waiting tasks on the next turn
+  loop.on_wake = function()
+    self._kick:start(0, 0, function() self:_after() end)
+  end
   self:_sync()
   return self
 end

@@ -36,6 +36,16 @@ end
 -- pick up the sockets and timers the task's requests need.
 M.on_park = nil
 
+-- Something a waiting task may wait for happened without any I/O (a
+-- stream was closed): the next step must not sleep before resuming the
+-- tasks.  attach sets on_wake to do the same in its loop.
+local woken = false
+M.on_wake = nil
+function M.wake()
+  woken = true
+  if M.on_wake then M.on_wake() end
+end
+
 -- Resume a task; it runs until it waits again or ends.  Its errors are
 -- kept on the task, never raised into the loop.
 local function resume(task, ...)
@@ -66,6 +76,12 @@ function M.next_task_wake()
   return soonest and math.max(0, soonest - core.now())
 end
 
+-- Whether a blocking wait also resumes the tasks it unblocks, so that
+-- they move on meanwhile (and may, say, close the stream it waits on).
+-- attach turns it off when tasks must run only where its schedule
+-- function puts them (Neovim: vim.schedule).
+M.tasks_in_blocking_waits = true
+
 -- Wait for I/O progress or until `deadline` (core.now() seconds; nil: none).
 function M.wait(deadline)
   local task = tasks[coroutine.running()]
@@ -76,7 +92,10 @@ function M.wait(deadline)
   end
   local slice = MAX_SLICE
   if deadline then slice = math.max(0, math.min(slice, deadline - core.now())) end
+  local task_wake = M.tasks_in_blocking_waits and M.next_task_wake()
+  if task_wake and task_wake < slice then slice = task_wake end
   core.drive(slice)
+  if M.tasks_in_blocking_waits then M.resume_waiting() end
 end
 
 -- Sleep `seconds` the same way (a retry's back-off).
@@ -102,6 +121,7 @@ function M.step(timeout)
   timeout = tonumber(timeout) or 0
   local task_wake = M.next_task_wake()
   if task_wake and task_wake < timeout then timeout = task_wake end
+  if woken then timeout, woken = 0, false end
   core.drive(timeout)
   M.resume_waiting()
   return core.active()

@@ -205,6 +205,7 @@ function Stream:close()
     self._closed = true
     self._retry_at = nil                  -- cancels a pending retry
     if self._x then self._x:close() end
+    loop.wake()                           -- a task waiting on it must hear now
   end
   return true
 end

@@ -127,10 +127,63 @@ static void bodies (void) {
   expect("daily wording outside 429 is no cap", &in, "auth", 0, -1, 0);
 }
 
+/* errc_response on raw bytes: is it an error, which, and where its words are. */
+static void expect_raw (const char *what, long status, const char *headers, const char *body,
+                        int source, const char *kind, int retryable, double retry_after,
+                        const char *error_prefix) {
+  errc_result out;
+  char detail[200];
+  int failed_ = errc_response(status, headers, headers ? strlen(headers) : 0, body, strlen(body),
+                              source, 1.7e9, &out);
+  if (kind == NULL) { check(!failed_, what, "classified as an error"); return; }
+  snprintf(detail, sizeof detail, "failed=%d kind=%s retryable=%d retry_after=%g error=%.40s",
+           failed_, failed_ ? errc_name(out.kind) : "-", out.retryable, out.retry_after,
+           out.error ? out.error : "(none)");
+  check(failed_ && strcmp(errc_name(out.kind), kind) == 0 && out.retryable == retryable &&
+        (out.retry_after - retry_after) < 1e-9 && (retry_after - out.retry_after) < 1e-9 &&
+        (error_prefix == NULL ? out.error == NULL
+                              : out.error && strncmp(out.error, error_prefix, strlen(error_prefix)) == 0),
+        what, detail);
+}
+
+static void raw_bodies (void) {
+  expect_raw("a 200 chat body is no error", 200, NULL,
+             "{\"id\":\"gen-1\",\"choices\":[{\"finish_reason\":\"stop\",\"message\":{}}]}",
+             ERRC_BODY, NULL, 0, -1, NULL);
+  expect_raw("an envelope", 429, "Retry-After: 7\nx-other: 1\n",
+             "{\"error\":{\"code\":429,\"message\":\"slow down\"}}", ERRC_BODY,
+             "rate_limited", 1, 7, "{\"code\":429");
+  expect_raw("retry-after-ms, any case", 429, "RETRY-AFTER-MS: 250\n", "{}", ERRC_BODY,
+             "rate_limited", 1, 0.25, NULL);
+  expect_raw("Retry-After as an HTTP date", 503, "Retry-After: Wed, 15 Nov 2023 22:14:20 GMT\n", "",
+             ERRC_BODY, "unavailable", 1, 1700086460.0 - 1.7e9, NULL);
+  expect_raw("an HTML page by its status", 502, NULL, "<html>bad gateway</html>", ERRC_BODY,
+             "provider", 1, -1, NULL);
+  expect_raw("availability decides over the status", 400, NULL,
+             "{\"error\":{\"message\":\"x\",\"availability\":{\"code\":\"model_not_found\",\"retryable\":false}}}",
+             ERRC_BODY, "not_found", 0, -1, "{\"message\"");
+  expect_raw("an in-band error in a 200", 200, NULL,
+             "{\"error\":{\"code\":\"server_error\",\"message\":\"gone\"},\"choices\":[]}", ERRC_BODY,
+             "server", 1, -1, "{\"code\":\"server_error\"");
+  expect_raw("a first choice that finished with error", 200, NULL,
+             "{\"choices\":[{\"finish_reason\":\"error\",\"error\":{\"code\":502,\"message\":\"m\"}}]}",
+             ERRC_BODY, "provider", 1, -1, "{\"code\":502");
+  expect_raw("metadata.error_type and a daily cap's limit_source", 429, NULL,
+             "{\"error\":{\"code\":429,\"message\":\"m\",\"metadata\":{\"error_type\":\"rate_limit_exceeded\","
+             "\"limit_source\":\"openrouter_free_tier_daily\"}}}", ERRC_BODY, "rate_limited", 0, -1, "{");
+  expect_raw("an error event holding the error object itself", 200, NULL,
+             "{\"code\":429,\"message\":\"Rate limit\"}", ERRC_EVENT, "rate_limited", 1, -1, "{\"code\":429");
+  expect_raw("an error event that is not JSON", 200, NULL, "upstream failed", ERRC_EVENT,
+             "server", 1, -1, NULL);
+  expect_raw("a body that is not JSON in a 200 is no error here", 200, NULL, "<html>", ERRC_BODY,
+             NULL, 0, -1, NULL);
+}
+
 int main (void) {
   statuses();
   curl_results();
   bodies();
+  raw_bodies();
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }

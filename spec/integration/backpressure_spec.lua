@@ -11,7 +11,10 @@
 
 local core = require "openrouter.core"
 local h = require "spec.support.helpers"
+local openrouter = require "openrouter"
 local socket = require "socket"
+
+local puc51 = _VERSION == "Lua 5.1" and not rawget(_G, "jit")
 
 local MiB = 1024 * 1024
 local SIZES = { 1, 64 * 1024, MiB, 2 * MiB, 3 * MiB, 4 * MiB - 400, 4 * MiB, 5 * MiB,
@@ -129,4 +132,74 @@ describe("back-pressure", function()
       through_result(n)
     end)
   end
+end)
+
+-- A transfer we paused keeps its idle timer, measured from the last event
+-- the reader took: a reader that keeps reading is never timed out by our
+-- own pause, one that stops is (no stream hangs forever paused).
+describe("a paused stream's timers", function()
+  it("never time out a reader that keeps reading", function()
+    local client = h.client { idle_timeout = 0.4 }
+    local s = assert(client:stream { model = "fake/chunks-60000", prompt = "x" })
+    local stop = core.now() + 0.3
+    while core.now() < stop do core.drive(0.01) end     -- fill the queue: paused
+    local n, t0 = 0, core.now()
+    for _ in s:chunks() do
+      n = n + 1
+      if n % 2000 == 0 then socket.sleep(0.05) end       -- slow, but reading
+    end
+    assert.equal(60003, n)                               -- role, 60000, stop, usage
+    assert.is_true(core.now() - t0 > 0.4, "the read took longer than idle_timeout")
+  end)
+
+  it("time out a reader that stopped reading, after idle_timeout", function()
+    local client = h.client { idle_timeout = 0.4 }
+    local s = assert(client:stream { model = "fake/chunks-60000", prompt = "x" })
+    assert.is_table(s:next())
+    local stop = core.now() + 1.5                        -- the engine runs, nobody reads
+    while core.now() < stop do core.drive(0.01) end
+    local n, err = 0, nil
+    while true do
+      local chunk, e = s:next()
+      if not chunk then err = e break end
+      n = n + 1
+    end
+    assert.is_true(n > 1000, "what was queued is still delivered (" .. n .. ")")
+    assert.is_true(n < 60002, "the stream did not complete")
+    assert.equal("timeout", err.kind)
+    assert.matches("idle_timeout", err.message)
+    assert.is_true(err.partial)
+  end)
+end)
+
+-- A stream far longer than the queue: the pause must keep resuming.
+-- (Tagged long: `make test-long` runs it; it reads ~250 MB.)
+describe("a long stream #long", function()
+  it("reads 1 000 000 chunks to the end through text()", function()
+    local client = h.client { idle_timeout = 30 }
+    -- in a task, so that a regression fails by the deadline instead of
+    -- hanging (PUC 5.1 cannot yield inside text(): next() there)
+    local task = openrouter.spawn(function()
+      local s = assert(client:stream { model = "fake/chunks-1000000", prompt = "x" })
+      local n = 0
+      local function seen(t)
+        n = n + 1
+        if t ~= "a" then error("chunk " .. n .. " is " .. t) end
+      end
+      if puc51 then
+        while true do
+          local chunk = assert(s:next())
+          if chunk == nil then break end
+          local c = chunk.choices[1]
+          if c and c.delta.content and c.delta.content ~= "" then seen(c.delta.content) end
+        end
+      else
+        for t in s:text() do seen(t) end
+      end
+      return n
+    end)
+    assert.is_true(openrouter.run(300), "not done within 300 s")
+    assert.is_true(task.ok, tostring(task.error))
+    assert.equal(1000000, task.values[1])
+  end)
 end)

@@ -1,0 +1,137 @@
+/*
+** jscan_test.c -- the JSON reader (jscan.c) and the chat stream rules
+** (chat.c) without Lua.  Valid and invalid texts by RFC 8259, string
+** decoding (every escape, surrogate pairs, lone surrogates), lookups, the
+** depth bound; then the verdict on each kind of stream event.  Ends with
+** "N passed, N failed".
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "chat.h"
+#include "jscan.h"
+
+static int passed, failed;
+
+static void check (int ok, const char *what) {
+  if (ok) passed++;
+  else { failed++; printf("FAIL %s\n", what); }
+}
+
+static js_type parse (const char *s, js_val *v) {
+  return js_parse(s, strlen(s), v);
+}
+
+static void validity (void) {
+  static const char *const good[] = {
+    "{}", "[]", " {\"a\" : [1, -2.5e+3, true, false, null, \"x\"]} ", "0", "-0.0E-1", "\"\"",
+    "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"", "[[[[]]]]", "{\"\":{}}", "\"\xe4\xba\x9a\""
+  };
+  static const char *const bad[] = {
+    "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "01", "1.", ".5", "-", "1e",
+    "+1", "tru", "nul", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\u12G4\"", "\"a\x01\"", "[1 2]",
+    "{} {}", "[1]]", "'a'", "NaN", "\"\\", "{\"a\":}"
+  };
+  size_t i;
+  js_val v;
+  char what[96];
+  for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+    snprintf(what, sizeof what, "valid: %s", good[i]);
+    check(parse(good[i], &v) != JS_INVALID, what);
+  }
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    snprintf(what, sizeof what, "invalid: %s", bad[i]);
+    check(parse(bad[i], &v) == JS_INVALID, what);
+  }
+  {
+    char deep[2 * JS_MAX_DEPTH + 8];
+    memset(deep, '[', JS_MAX_DEPTH);
+    memset(deep + JS_MAX_DEPTH, ']', JS_MAX_DEPTH);
+    deep[2 * JS_MAX_DEPTH] = '\0';
+    check(parse(deep, &v) == JS_ARRAY, "nesting up to JS_MAX_DEPTH");
+    memset(deep, '[', JS_MAX_DEPTH + 1);
+    memset(deep + JS_MAX_DEPTH + 1, ']', JS_MAX_DEPTH + 1);
+    deep[2 * JS_MAX_DEPTH + 2] = '\0';
+    check(parse(deep, &v) == JS_INVALID, "nesting past JS_MAX_DEPTH is refused, not recursed");
+  }
+}
+
+static int decodes_to (const char *json, const char *want, size_t want_len) {
+  js_val v;
+  buf b = BUF_INIT;
+  int ok = parse(json, &v) == JS_STRING && js_string(&v, &b) == 0 &&
+           b.len == want_len && memcmp(b.p, want, want_len) == 0;
+  buf_free(&b);
+  return ok;
+}
+
+static void strings (void) {
+  check(decodes_to("\"plain\"", "plain", 5), "a plain string");
+  check(decodes_to("\"a\\\"b\\\\c\\/d\"", "a\"b\\c/d", 7), "quote, backslash, solidus");
+  check(decodes_to("\"\\b\\f\\n\\r\\t\"", "\b\f\n\r\t", 5), "control escapes");
+  check(decodes_to("\"\\u0041\\u00e9\\u4e9a\"", "A\xc3\xa9\xe4\xba\x9a", 6), "\\u to UTF-8, 1 to 3 bytes");
+  check(decodes_to("\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80", 4), "a surrogate pair is one code point");
+  check(decodes_to("\"\\ud83d\"", "\xef\xbf\xbd", 3), "a lone high surrogate is U+FFFD");
+  check(decodes_to("\"\\ude00x\"", "\xef\xbf\xbdx", 4), "a lone low surrogate is U+FFFD");
+  check(decodes_to("\"\\u0000\"", "\0", 1), "\\u0000 is a NUL byte");
+  check(decodes_to("\"\xf0\x9f\x98\x80 raw\"", "\xf0\x9f\x98\x80 raw", 8), "raw UTF-8 passes through");
+}
+
+static void lookups (void) {
+  js_val doc, v, w;
+  double d;
+  parse("{\"a\":1,\"b\":{\"c\":[10,20,\"x\"]},\"a\":2,\"k\\u0065y\":true}", &doc);
+  check(js_member(&doc, "a", &v) && js_number(&v, &d) && d == 2, "the last of a repeated key");
+  check(js_member(&doc, "b", &v) && js_member(&v, "c", &w) && js_element(&w, 1, &v) &&
+        js_number(&v, &d) && d == 20, "nested lookups");
+  check(js_member(&doc, "key", &v) && v.type == JS_TRUE, "an escaped key matches its decoding");
+  check(!js_member(&doc, "zz", &v), "a missing key");
+  check(js_member(&doc, "b", &v) && js_member(&v, "c", &w) && !js_element(&w, 3, &v), "past the end");
+  parse("-12.5e1", &v);
+  check(js_number(&v, &d) && d == -125, "numbers are read without the C locale");
+}
+
+static chat_verdict verdict (const char *type, const char *data, int *output) {
+  sse_event ev;
+  ev.type = type; ev.type_len = strlen(type);
+  ev.data = data; ev.data_len = strlen(data);
+  ev.id = ""; ev.id_len = 0;
+  return chat_event(&ev, output);
+}
+
+static void chat_rules (void) {
+  int out;
+  check(verdict("message", "[DONE]", &out) == CHAT_END, "[DONE] ends the stream");
+  check(verdict("message", "", &out) == CHAT_SKIP, "empty data is skipped");
+  check(verdict("ping", "{}", &out) == CHAT_SKIP, "other named events are skipped");
+  check(verdict("error", "not json", &out) == CHAT_ERROR, "event: error is an error");
+  check(verdict("message", "{\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}", &out) == CHAT_CHUNK && out,
+        "content is output");
+  check(verdict("message", "{\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}", &out) ==
+        CHAT_CHUNK && !out, "an empty content is not output");
+  check(verdict("message", "{\"choices\":[{\"delta\":{\"reasoning\":\"hm\"}}]}", &out) == CHAT_CHUNK && out,
+        "reasoning is output");
+  check(verdict("message", "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0}]}}]}", &out) ==
+        CHAT_CHUNK && out, "tool calls are output");
+  check(verdict("message", "{\"choices\":[{\"delta\":{\"content\":null}}],\"content\":\"x\"}", &out) ==
+        CHAT_CHUNK && !out, "only the first choice's delta counts");
+  check(verdict("message", "{\"error\":{\"code\":502},\"choices\":[]}", &out) == CHAT_ERROR,
+        "a top-level error object");
+  check(verdict("message", "{\"error\":null,\"choices\":[]}", &out) == CHAT_CHUNK, "error: null is no error");
+  check(verdict("message", "{\"choices\":[{\"finish_reason\":\"error\",\"delta\":{}}]}", &out) == CHAT_ERROR,
+        "a first choice that finished with error");
+  check(verdict("message", "{\"choices\":[{\"finish_reason\":\"stop\"},{\"finish_reason\":\"error\"}]}",
+                &out) == CHAT_CHUNK, "a second choice's error is not the stream's");
+  check(verdict("message", "{\"error\":{\"code\":502}", &out) == CHAT_CHUNK,
+        "malformed JSON is a chunk (the reader reports it)");
+  check(verdict("message", "this is not json", &out) == CHAT_CHUNK, "not JSON at all: a chunk too");
+}
+
+int main (void) {
+  validity();
+  strings();
+  lookups();
+  chat_rules();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed != 0;
+}
