@@ -34,7 +34,7 @@ INST_LUADIR ?= $(PREFIX)/share/lua/$(LUA_ABI)
 
 BUILD       := build/$(LUA_VERSION)$(BUILD_SUFFIX)
 CORE        := $(BUILD)/openrouter/core.so
-# The C sources: one list, the rockspec's (spec/support/run-tests checks
+# The C sources: one list, the rockspec's (spec/unit/layers_spec.lua checks
 # that every rockspec lists the same).
 ROCKSPEC    := rockspec/openrouter-scm-1.rockspec
 CORE_SRC    := $(shell grep -o '"csrc/[a-z_/]*\.c"' $(ROCKSPEC) | tr -d '"')

@@ -137,9 +137,10 @@ function Stream:_take()
   end
   if finished then
     local partial = self._delivered > 0
+    -- (the transfer names what was missing; this is only a safety net)
     return self:_failed(response.transport_error(x, partial)
       or errors.new { kind = "interrupted", partial = partial,
-                      message = "the stream ended before data: [DONE]" })
+                      message = "the stream ended before its end marker" })
   end
   return false
 end

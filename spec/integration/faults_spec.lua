@@ -136,6 +136,38 @@ describe("stream faults", function()
     assert.matches("this is not json", err.message)
   end)
 
+  it("skips named events (event: ping) and events with empty data", function()
+    local s = assert(client:stream { model = "fake/events", prompt = "x" })
+    local chunks, text = 0, {}
+    for chunk in s:chunks() do
+      chunks = chunks + 1
+      local c = chunk.choices[1]
+      text[#text + 1] = c and c.delta.content or ""
+    end
+    assert.equal(h.TEXT, table.concat(text))
+    assert.equal(9, chunks)                -- role, 6 deltas, stop, usage: nothing else
+  end)
+
+  it("an `event: error` is an error, classified like an error chunk", function()
+    local s = assert(client:stream { model = "fake/event-error", prompt = "x" })
+    local text, err = drain(s)
+    assert.equal("Hello,", text)
+    assert.equal("provider", err.kind)
+    assert.equal(502, err.code)
+    assert.equal("Provider disconnected mid-stream", err.message)
+    assert.is_true(err.partial)
+    assert.is_false(err.retryable)
+  end)
+
+  it("an `event: error` that says nothing better is kind server, with its text", function()
+    local s = assert(client:stream { model = "fake/event-error-text", prompt = "x" })
+    local text, err = drain(s)
+    assert.equal("Hello,", text)
+    assert.equal("server", err.kind)
+    assert.matches("upstream failed", err.message)
+    assert.is_true(err.partial)
+  end)
+
   it("an error event mid-stream becomes an error with partial = true", function()
     local s = assert(client:stream { model = "fake/error-mid", prompt = "x" })
     local text, err = drain(s)

@@ -50,6 +50,10 @@
  *                                    50 ms apart, then the normal stream
  *   chunks-N                         R A*N S U [DONE] T
  *   big-N                            R <one chunk: N bytes of 'a'> S U [DONE] T
+ *   events                           R, then before each of D: an `event: ping` with
+ *                                    data and an event with empty data; S U [DONE] T
+ *   event-error, event-error-text    R "Hello" "," then `event: error` with data
+ *                                    {"error":{"code":502,…}} (or plain text) T
  *   echo                             R <one chunk: the request body, as text> S U
  *                                    [DONE] T; not streamed, the message content
  *                                    is the request body (shows what arrived)
@@ -723,7 +727,7 @@ enum scen {
   SC_AVAIL, SC_RAW_JSON, SC_RAW_TEXT, SC_MODERATION, SC_DAILY_CAP, SC_RESET_MS,
   SC_RETRY_AFTER, SC_CODE_STRING, SC_NO_CODE, SC_EMPTY, SC_CHOICE_ERROR,
   SC_ERROR_MID_429, SC_FLAKY, SC_FLAKYNR, SC_FLAKYDROP, SC_BUFFERED, SC_TOOLS,
-  SC_REASONING, SC_BIGTHEN, SC_ECHO,
+  SC_REASONING, SC_BIGTHEN, SC_ECHO, SC_EVENTS, SC_EVENT_ERROR, SC_EVENT_ERROR_TEXT,
   /* resolved per request (resolve_scenario), never named */
   SC_HEAD_DROP, SC_TOOLS_FINAL, SC_TOOLS_MISSING
 };
@@ -748,7 +752,8 @@ static const struct scenario_def { const char *name; enum scen kind; uint64_t ma
   { "daily-cap", SC_DAILY_CAP, 0 },         { "choice-error", SC_CHOICE_ERROR, 0 },
   { "error-mid-429", SC_ERROR_MID_429, 0 }, { "buffered", SC_BUFFERED, 0 },
   { "tools", SC_TOOLS, 0 },                 { "reasoning", SC_REASONING, 0 },
-  { "echo", SC_ECHO, 0 },
+  { "echo", SC_ECHO, 0 },                   { "events", SC_EVENTS, 0 },
+  { "event-error", SC_EVENT_ERROR, 0 },     { "event-error-text", SC_EVENT_ERROR_TEXT, 0 },
   { "reset-ms-", SC_RESET_MS, WAIT_MAX },   { "retry-after-", SC_RETRY_AFTER, WAIT_MAX },
   { "code-string-", SC_CODE_STRING, STATUS_MAX }, { "no-code-", SC_NO_CODE, STATUS_MAX },
   { "empty-", SC_EMPTY, STATUS_MAX },
@@ -914,6 +919,7 @@ static const char *reason_phrase(int status) {
 enum op_kind {
   OP_COMMENTS, OP_ROLE, OP_DELTAS, OP_REPEAT_A, OP_BIG, OP_NOTJSON, OP_ERROR_MID,
   OP_CHOICES, OP_STOP, OP_USAGE, OP_USAGE_LEGACY, OP_DONE, OP_NUMBERED, OP_ECHO,
+  OP_NOISY_DELTAS, OP_EVENT_ERROR,
   OP_END, OP_DROP, OP_STALL        /* terminal: how the body ends */
 };
 struct op { enum op_kind kind; uint64_t count; };
@@ -1265,6 +1271,11 @@ static int add_unusual_end(struct response *r, const struct scenario *sc) {
     add_op(r, OP_DELTAS, ERROR_MID_DELTAS);
     add_error_end(r, OP_ERROR_MID, 1);
     return 1;
+  case SC_EVENT_ERROR: case SC_EVENT_ERROR_TEXT:
+    r->mid_error = sc->kind == SC_EVENT_ERROR ? "{\"error\":" CHOICE_ERROR "}" : "upstream failed";
+    add_op(r, OP_DELTAS, ERROR_MID_DELTAS);
+    add_error_end(r, OP_EVENT_ERROR, 1);
+    return 1;
   case SC_CHOICE_ERROR:
     r->deltas = PARTIAL_DELTAS;
     r->choices = CHOICE_ERROR_CHOICES;
@@ -1301,6 +1312,7 @@ static void set_program(struct response *r, const struct scenario *sc) {
   case SC_CHUNKS: add_op(r, OP_REPEAT_A, sc->n); break;
   case SC_BIG: add_op(r, OP_BIG, sc->n); break;
   case SC_ECHO: add_op(r, OP_ECHO, 1); break;
+  case SC_EVENTS: add_op(r, OP_NOISY_DELTAS, N_DELTAS); break;
   case SC_BIGTHEN:
     r->big_pattern = 1;
     add_op(r, OP_BIG, sc->n);
@@ -1429,6 +1441,21 @@ static void emit_single(struct response *r, struct buf *b) {
     add_event_end(b, r);
     break;
   case OP_DONE: buf_adds(b, "data: [DONE]"); add_event_end(b, r); break;
+  case OP_NOISY_DELTAS:
+    buf_adds(b, "event: ping");
+    buf_adds(b, r->eol);
+    buf_adds(b, "data: {\"type\":\"ping\"}");
+    add_event_end(b, r);
+    buf_adds(b, "data:");
+    add_event_end(b, r);
+    add_content_chunk(b, r, r->deltas[r->sub], 0);
+    break;
+  case OP_EVENT_ERROR:
+    buf_adds(b, "event: error");
+    buf_adds(b, r->eol);
+    buf_printf(b, "data: %s", r->mid_error);
+    add_event_end(b, r);
+    break;
   case OP_ECHO:
     buf_add(&r->echo, "", 1);           /* NUL-terminated for add_content_chunk */
     add_content_chunk(b, r, r->echo.p, 0);
