@@ -32,6 +32,7 @@ build = {
             "csrc/engine/transfer.c", "csrc/engine/multi.c",
             "csrc/binding/or_core.c", "csrc/binding/or_engine.c",
             "csrc/binding/or_transfer.c", "csrc/binding/or_classify.c",
+            "csrc/binding/or_json.c",
          },
          defines = { "_POSIX_C_SOURCE=200809L" },
          libraries = { "curl" },

@@ -4,6 +4,7 @@
 */
 #include <curl/curl.h>
 
+#include "chat.h"
 #include "or_internal.h"
 
 #if LUA_VERSION_NUM == 501 && !defined(LUAJIT_VERSION_NUM)
@@ -28,6 +29,7 @@ static int core_now (lua_State *L) {
 static const luaL_Reg plain_funcs[] = {
   {"now", core_now},
   {"classify", or_classify},
+  {"decode", or_json_decode},
   {NULL, NULL}
 };
 
@@ -35,6 +37,28 @@ static const luaL_Reg engine_funcs[] = {
   {"request", or_transfer_new},
   {NULL, NULL}
 };
+
+static void setint (lua_State *L, const char *k, lua_Integer v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+
+/* core.limits: the engine's bounds, for the specs (and the curious);
+** core.envelope: the bits pop_text's `known` is made of (chat.h). */
+static void constants (lua_State *L) {
+  lua_createtable(L, 0, 3);
+  setint(L, "queue_high_water", (lua_Integer)OR_QUEUE_HIGH_WATER);
+  setint(L, "max_event", (lua_Integer)SSE_DEFAULT_MAX_EVENT);
+  setint(L, "max_body", (lua_Integer)OR_DEFAULT_MAX_BODY);
+  lua_setfield(L, -2, "limits");
+  lua_createtable(L, 0, 5);
+  setint(L, "id", CHAT_ID);
+  setint(L, "model", CHAT_MODEL);
+  setint(L, "provider", CHAT_PROVIDER);
+  setint(L, "created", CHAT_CREATED);
+  setint(L, "role", CHAT_ROLE);
+  lua_setfield(L, -2, "envelope");
+}
 
 __attribute__((visibility("default")))
 int luaopen_openrouter_core (lua_State *L);
@@ -51,6 +75,9 @@ int luaopen_openrouter_core (lua_State *L) {
   lua_pushvalue(L, -2);
   luaL_setfuncs(L, engine_funcs, 1);
   lua_remove(L, -2);                        /* module */
+  constants(L);
+  lua_pushlightuserdata(L, NULL);           /* what JSON null decodes to */
+  lua_setfield(L, -2, "null");
   lua_pushliteral(L, OR_VERSION);
   lua_setfield(L, -2, "VERSION");
   lua_pushstring(L, curl_version());

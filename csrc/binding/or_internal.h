@@ -8,6 +8,7 @@
 **                  that drive it
 **   or_transfer.c  core.request and the Transfer userdata
 **   or_classify.c  error classifications (errclass.h) as Lua values
+**   or_json.c      JSON text to Lua values (the facade's decoder)
 */
 #ifndef OR_INTERNAL_H
 #define OR_INTERNAL_H
@@ -53,6 +54,10 @@ int  or_transfer_new(lua_State *L);
 /* or_classify.c: push kind, retryable, retry_after, daily_cap, error_json, id. */
 int  or_push_class(lua_State *L, const errc_result *c);
 int  or_classify(lua_State *L);       /* core.classify(status, data [, source [, headers]]) */
+
+/* or_json.c: push the JSON value in s[0, n): 1; or 0 with a message pushed. */
+int  or_json_push(lua_State *L, const char *s, size_t n);
+int  or_json_decode(lua_State *L);    /* core.decode(text) -> value | nil, msg */
 
 #pragma GCC visibility pop
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "chat.h"
+#include "jscan.h"
 #include "or_internal.h"
 
 /* The userdata: the transfer, and the engine it was added to (which it
@@ -15,13 +16,10 @@
 typedef struct transfer_box {
   or_xfer x;
   or_multi *m;         /* NULL once released */
+  buf kept;            /* the text take() handed out, until x:kept() */
+  size_t kept_chunks;  /* how many chunks it came from */
+  chat_shape shape;    /* the shape of the last plain chunk (chat.h) */
 } transfer_box;
-
-/* Bytes of a non-streamed body accepted at most: a bound, never unbounded
-** growth (max_event bounds a stream's events the same way). */
-#ifndef OR_DEFAULT_MAX_BODY
-#define OR_DEFAULT_MAX_BODY ((size_t)64 << 20)
-#endif
 
 /* Queue tags of a chat stream's events. */
 enum { TAG_CHUNK, TAG_ERROR };
@@ -35,8 +33,8 @@ static or_xfer *checkxfer (lua_State *L) {
 }
 
 /* The transfer's verdict function: chat.c's rules as queue tags. */
-static int chat_tag (const sse_event *ev, int *output) {
-  switch (chat_event(ev, output)) {
+static int chat_tag (const sse_event *ev, int want_output, int *output) {
+  switch (chat_event(ev, want_output, output)) {
     case CHAT_SKIP: return XFER_SKIP;
     case CHAT_END: return XFER_END;
     case CHAT_ERROR: return TAG_ERROR;
@@ -138,7 +136,7 @@ int or_transfer_new (lua_State *L) {
   r.idle_ms = optmillis(L, 1, "idle_timeout");
   r.first_token_ms = optmillis(L, 1, "first_token_timeout");
   r.max_event = optsize(L, 1, "max_event", 0);          /* 0: the parser's default */
-  r.max_body = optsize(L, 1, "max_body", OR_DEFAULT_MAX_BODY);
+  r.max_body = optsize(L, 1, "max_body", 0);            /* 0: the transfer's default */
   r.proxy = optstring(L, 1, "proxy", NULL);
   r.ca_file = optstring(L, 1, "ca_file", NULL);
   r.user_agent = optstring(L, 1, "user_agent", NULL);
@@ -157,21 +155,109 @@ int or_transfer_new (lua_State *L) {
 ** =================================================================== */
 
 /*
-** x:pop() -> data [, "error"] | nil: the oldest event's data; "error" when
-** it is an error (an error chunk, or an `event: error`).  The bytes are
-** copied into Lua before the event is dropped: dropping may resume the
-** transfer, and libcurl then writes what it held into the queue.
+** Push the oldest event's data [and "error" when it is one: an `event:
+** error`, or a chunk that carries an error], drop it, and return how many
+** values were pushed.  The bytes are copied into Lua before the event is
+** dropped: dropping may resume the transfer, and libcurl then writes what
+** it held into the queue.  c: the chunk's walk (from chat_scan), or NULL.
 */
+static int push_event (lua_State *L, or_xfer *x, unsigned tag, const char *data, size_t len,
+                       const chat_chunk *c) {
+  lua_pushlstring(L, data, len);
+  or_xfer_drop(x);
+  if (tag != TAG_ERROR && !(c && c->error)) return 1;
+  lua_pushliteral(L, "error");
+  return 2;
+}
+
+/* x:pop() -> data [, "error"] | nil: the oldest event, for the reader to
+** decode. */
 static int xfer_pop (lua_State *L) {
   or_xfer *x = checkxfer(L);
   const char *data;
   size_t len;
   unsigned tag;
+  chat_chunk c;
   if (!or_xfer_peek(x, &tag, &data, &len)) return 0;
-  lua_pushlstring(L, data, len);
+  if (tag == TAG_CHUNK) chat_scan(data, len, &c);
+  return push_event(L, x, tag, data, len, tag == TAG_CHUNK ? &c : NULL);
+}
+
+/* Keep a plain chunk's text (decoded) for the stream's answer; 0 or -1. */
+static int keep_text (transfer_box *b, const chat_chunk *c) {
+  js_val v;
+  if (c->content == NULL) return 0;
+  if (!c->content_escaped) return buf_add(&b->kept, c->content + 1, c->content_len - 2);
+  v.p = c->content;
+  v.n = c->content_len;
+  v.type = JS_STRING;
+  return js_string(&v, &b->kept);
+}
+
+/*
+** x:take(known [, text]) -> the next event, decoded, for a stream's reader:
+**   nil                    nothing is queued;
+**   text (a string)        with `text` (stream:text()), a plain chunk
+**                          (chat.h): its delta's content ("" when none),
+**                          read without building anything;
+**   chunk (a table), plain a chunk decoded; plain = true when it holds
+**                          nothing but text;
+**   false, data, kind      an event that is no chunk: kind "error" (an
+**                          error chunk or `event: error`) or "invalid"
+**                          (not a JSON object), with its raw data.
+** The text of a plain chunk is kept for the stream's answer (x:kept()),
+** but only when the reader already holds its envelope (`known`: the
+** core.envelope bits it has): else it counts as a chunk like any other.
+** The event is dropped after it was copied or decoded into Lua.
+*/
+static int xfer_take (lua_State *L) {
+  transfer_box *b = checkbox(L);
+  or_xfer *x = &b->x;
+  unsigned known = (unsigned)luaL_checkinteger(L, 2);
+  int text = lua_toboolean(L, 3), plain, n;
+  const char *data;
+  size_t len, before = b->kept.len;
+  unsigned tag;
+  chat_chunk c;
+  if (!or_xfer_peek(x, &tag, &data, &len)) return 0;
+  if (tag != TAG_CHUNK || !chat_scan_shaped(&b->shape, data, len, &c) || c.error) {
+    int valid = tag != TAG_CHUNK || c.error;  /* (the scan failed: not a JSON object) */
+    lua_pushboolean(L, 0);
+    lua_pushlstring(L, data, len);
+    if (valid) lua_pushliteral(L, "error"); else lua_pushliteral(L, "invalid");
+    or_xfer_drop(x);
+    return 3;
+  }
+  plain = c.plain && (c.envelope & ~known) == 0;
+  if (plain && keep_text(b, &c) != 0) {  /* the event stays queued: nothing is lost */
+    b->kept.len = before;
+    return luaL_error(L, "openrouter: out of memory");
+  }
+  if (plain && text)
+    lua_pushlstring(L, b->kept.p ? b->kept.p + before : "", b->kept.len - before);
+  else if (!or_json_push(L, data, len)) {      /* cannot happen: chat_scan validated it */
+    b->kept.len = before;
+    return lua_error(L);
+  }
+  n = 1;
+  if (!(plain && text)) {
+    lua_pushboolean(L, plain);
+    n = 2;
+  }
+  if (plain) b->kept_chunks++;
   or_xfer_drop(x);
-  if (tag != TAG_ERROR) return 1;
-  lua_pushliteral(L, "error");
+  return n;
+}
+
+/* x:kept() -> text, chunks: the text of the plain chunks take() handed out
+** since the last call (the stream's answer needs it), and how many chunks
+** it came from; then empty.  Still there after close(). */
+static int xfer_kept (lua_State *L) {
+  transfer_box *b = checkbox(L);
+  lua_pushlstring(L, b->kept.p ? b->kept.p : "", b->kept.len);
+  lua_pushinteger(L, (lua_Integer)b->kept_chunks);
+  b->kept.len = 0;
+  b->kept_chunks = 0;
   return 2;
 }
 
@@ -295,6 +381,15 @@ static int xfer_close (lua_State *L) {
   return 1;
 }
 
+static int xfer_gc (lua_State *L) {
+  transfer_box *b;
+  xfer_close(L);
+  b = checkbox(L);
+  buf_free(&b->kept);
+  chat_shape_free(&b->shape);
+  return 0;
+}
+
 static int xfer_tostring (lua_State *L) {
   or_xfer *x = checkxfer(L);
   lua_pushfstring(L, "openrouter.Transfer (%s): %p",
@@ -304,6 +399,8 @@ static int xfer_tostring (lua_State *L) {
 
 static const luaL_Reg xfer_methods[] = {
   {"pop", xfer_pop},
+  {"take", xfer_take},
+  {"kept", xfer_kept},
   {"status", xfer_status},
   {"headers", xfer_headers},
   {"body", xfer_body},
@@ -316,7 +413,7 @@ static const luaL_Reg xfer_methods[] = {
 };
 
 static const luaL_Reg xfer_meta[] = {
-  {"__gc", xfer_close},
+  {"__gc", xfer_gc},
   {"__close", xfer_close},
   {"__tostring", xfer_tostring},
   {NULL, NULL}

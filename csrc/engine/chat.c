@@ -1,8 +1,9 @@
 /*
-** chat.c -- see chat.h.  A chunk is walked once (jscan's validator skips
-** what is not needed), descending only into the members that matter:
-** "error" and "choices" at the top, the first choice's "finish_reason"
-** and "delta", and the delta's "content", "reasoning" and "tool_calls".
+** chat.c -- see chat.h.  A chunk is walked once, jscan's validator
+** skipping what is not needed, descending only into the members that
+** matter: "error" and "choices" at the top, the first choice's
+** "finish_reason" and "delta", and the delta's members.  Every member that
+** makes a chunk more than text clears `plain` on the way.
 */
 #include <string.h>
 
@@ -11,8 +12,6 @@
 
 /* Where the walk is: what the members of the current object mean. */
 typedef enum { AT_CHUNK, AT_CHOICE, AT_DELTA } level;
-
-typedef struct walk { int error, output; } walk;
 
 static int is (const char *s, size_t n, const char *lit) {
   return n == strlen(lit) && memcmp(s, lit, n) == 0;
@@ -32,20 +31,20 @@ static int key_is (const key *k, const char *name, size_t len) {
 }
 #define KEY_IS(k, lit) key_is(k, lit, sizeof lit - 1)
 
-static const char *object (const char *s, const char *e, int depth, level at, walk *w);
+static const char *object (const char *s, const char *e, int depth, level at, chat_chunk *c);
 
-/* The elements of an array at s; the first one walked as a choice. */
-static const char *choices (const char *s, const char *e, int depth, walk *w) {
-  int first = 1;
+/* The choices array at s: its first element walked as the choice. */
+static const char *choices (const char *s, const char *e, int depth, chat_chunk *c) {
+  int n = 0;
   js_type t;
   if (depth >= JS_MAX_DEPTH) return NULL;
   s = js_skip_ws(s + 1, e);
   if (s < e && *s == ']') return s + 1;
   for (;;) {
-    s = first && s < e && *s == '{' ? object(s, e, depth + 1, AT_CHOICE, w)
-                                    : js_scan(s, e, depth + 1, &t);
+    if (n == 0 && s < e && *s == '{') s = object(s, e, depth + 1, AT_CHOICE, c);
+    else { c->plain = 0; s = js_scan(s, e, depth + 1, &t); }
     if (s == NULL) return NULL;
-    first = 0;
+    c->choices = ++n;
     s = js_skip_ws(s, e);
     if (s >= e) return NULL;
     if (*s == ']') return s + 1;
@@ -54,33 +53,67 @@ static const char *choices (const char *s, const char *e, int depth, walk *w) {
   }
 }
 
+/* The top-level members of a plain chunk, and what each tells the reader. */
+static int envelope_bit (const key *k, js_type t) {
+  if (t == JS_STRING) {
+    if (KEY_IS(k, "id")) return CHAT_ID;
+    if (KEY_IS(k, "model")) return CHAT_MODEL;
+    if (KEY_IS(k, "provider")) return CHAT_PROVIDER;
+    if (KEY_IS(k, "object")) return 0;
+  }
+  if (t == JS_NUMBER && KEY_IS(k, "created")) return CHAT_CREATED;
+  return -1;                          /* anything else: not plain */
+}
+
 /* One member's value at v. */
-static const char *member (const key *k, const char *v, const char *e, int depth, level at, walk *w) {
+static const char *member (const key *k, const char *v, const char *e, int depth, level at,
+                           chat_chunk *c) {
   const char *end;
   js_type t;
-  if (v < e && at == AT_CHUNK && *v == '[' && KEY_IS(k, "choices")) return choices(v, e, depth, w);
-  if (v < e && at == AT_CHOICE && *v == '{' && KEY_IS(k, "delta")) return object(v, e, depth, AT_DELTA, w);
+  if (v < e && at == AT_CHUNK && *v == '[' && KEY_IS(k, "choices")) return choices(v, e, depth, c);
+  if (v < e && at == AT_CHOICE && *v == '{' && KEY_IS(k, "delta")) {
+    c->delta = 1;
+    return object(v, e, depth, AT_DELTA, c);
+  }
   end = js_scan(v, e, depth, &t);
   if (end == NULL) return NULL;
   switch (at) {
-    case AT_CHUNK:
-      if (t == JS_OBJECT && KEY_IS(k, "error")) w->error = 1;
+    case AT_CHUNK: {
+      int bit = envelope_bit(k, t);
+      if (t == JS_OBJECT && KEY_IS(k, "error")) c->error = 1;
+      if (bit < 0) c->plain = 0;
+      else c->envelope |= (unsigned)bit;
       break;
+    }
     case AT_CHOICE:
       if (t == JS_STRING && is(v, (size_t)(end - v), "\"error\"") && KEY_IS(k, "finish_reason"))
-        w->error = 1;
+        c->error = 1;
+      if (!(t == JS_NULL && (KEY_IS(k, "finish_reason") || KEY_IS(k, "native_finish_reason") ||
+                             KEY_IS(k, "logprobs"))) &&
+          !(t == JS_NUMBER && is(v, (size_t)(end - v), "0") && KEY_IS(k, "index")))
+        c->plain = 0;
       break;
     case AT_DELTA:
-      if ((t == JS_STRING && end - v > 2 && (KEY_IS(k, "content") || KEY_IS(k, "reasoning"))) ||
-          (t == JS_ARRAY && end - v > 2 && KEY_IS(k, "tool_calls")))
-        w->output = 1;
+      if (t == JS_STRING && KEY_IS(k, "content")) {
+        if (end - v > 2) c->output = 1;
+        c->content = v;
+        c->content_len = (size_t)(end - v);
+      }
+      else if (t == JS_STRING && KEY_IS(k, "role") && is(v, (size_t)(end - v), "\"assistant\""))
+        c->envelope |= CHAT_ROLE;
+      else {
+        if ((t == JS_STRING && end - v > 2 && KEY_IS(k, "reasoning")) ||
+            (t == JS_ARRAY && end - v > 2 && KEY_IS(k, "tool_calls")))
+          c->output = 1;
+        c->plain = 0;
+      }
       break;
   }
   return end;
 }
 
 /* The members of the object at s (its '{'), each handed to member(). */
-static const char *object (const char *s, const char *e, int depth, level at, walk *w) {
+static const char *object (const char *s, const char *e, int depth, level at, chat_chunk *c) {
   if (depth >= JS_MAX_DEPTH) return NULL;
   s = js_skip_ws(s + 1, e);
   if (s < e && *s == '}') return s + 1;
@@ -92,7 +125,7 @@ static const char *object (const char *s, const char *e, int depth, level at, wa
     k.n = (size_t)(ke - s) - 2;
     s = js_skip_ws(ke, e);
     if (s >= e || *s != ':') return NULL;
-    s = member(&k, js_skip_ws(s + 1, e), e, depth + 1, at, w);
+    s = member(&k, js_skip_ws(s + 1, e), e, depth + 1, at, c);
     if (s == NULL) return NULL;
     s = js_skip_ws(s, e);
     if (s >= e) return NULL;
@@ -102,18 +135,65 @@ static const char *object (const char *s, const char *e, int depth, level at, wa
   }
 }
 
-chat_verdict chat_event (const sse_event *ev, int *output) {
-  const char *s = ev->data, *e = ev->data + ev->data_len, *end;
-  walk w = { 0, 0 };
+int chat_scan (const char *data, size_t len, chat_chunk *c) {
+  const char *s = data, *e = data + len, *end;
+  memset(c, 0, sizeof *c);
+  c->plain = 1;
+  s = js_skip_ws(s, e);
+  if (s >= e || *s != '{') return 0;
+  end = object(s, e, 0, AT_CHUNK, c);
+  if (end == NULL || js_skip_ws(end, e) != e) {
+    memset(c, 0, sizeof *c);
+    return 0;
+  }
+  if (c->error || c->choices != 1 || !c->delta) c->plain = 0;
+  if (c->plain && c->content)
+    c->content_escaped = memchr(c->content, '\\', c->content_len) != NULL;
+  return 1;
+}
+
+int chat_scan_shaped (chat_shape *shape, const char *data, size_t len, chat_chunk *c) {
+  size_t before = shape->before, after = shape->around.len - before;
+  if (shape->known && len > before + after &&
+      memcmp(data, shape->around.p, before) == 0 &&
+      memcmp(data + len - after, shape->around.p + before, after) == 0 && data[before] == '"') {
+    int escaped;
+    if (js_scan_string(data + before, data + len, &escaped) == data + len - after) {
+      memset(c, 0, sizeof *c);
+      c->plain = 1;
+      c->choices = c->delta = 1;
+      c->envelope = shape->envelope;
+      c->content = data + before;
+      c->content_len = len - before - after;
+      c->content_escaped = escaped;
+      c->output = c->content_len > 2;
+      return 1;
+    }
+  }
+  if (!chat_scan(data, len, c)) return 0;
+  if (c->plain && c->content) {              /* remember this shape */
+    size_t b = (size_t)(c->content - data), a = len - b - c->content_len;
+    shape->around.len = 0;
+    shape->known = buf_add(&shape->around, data, b) == 0 &&
+                   buf_add(&shape->around, c->content + c->content_len, a) == 0;
+    shape->before = b;
+    shape->envelope = c->envelope;
+  }
+  return 1;
+}
+
+void chat_shape_free (chat_shape *shape) {
+  buf_free(&shape->around);
+  shape->known = 0;
+}
+
+chat_verdict chat_event (const sse_event *ev, int want_output, int *output) {
+  chat_chunk c;
   *output = 0;
   if (!is(ev->type, ev->type_len, "message"))
     return is(ev->type, ev->type_len, "error") ? CHAT_ERROR : CHAT_SKIP;
   if (ev->data_len == 0) return CHAT_SKIP;
   if (is(ev->data, ev->data_len, "[DONE]")) return CHAT_END;
-  s = js_skip_ws(s, e);
-  if (s >= e || *s != '{') return CHAT_CHUNK;     /* the reader reports what is wrong */
-  end = object(s, e, 0, AT_CHUNK, &w);
-  if (end == NULL || js_skip_ws(end, e) != e) return CHAT_CHUNK;
-  *output = w.output;
-  return w.error ? CHAT_ERROR : CHAT_CHUNK;
+  if (want_output && chat_scan(ev->data, ev->data_len, &c)) *output = c.output;
+  return CHAT_CHUNK;
 }

@@ -17,7 +17,7 @@
 
 #pragma GCC visibility push(hidden)
 
-#define JS_MAX_DEPTH 64
+#define JS_MAX_DEPTH 1000
 
 typedef enum {
   JS_INVALID = 0, JS_OBJECT, JS_ARRAY, JS_STRING, JS_NUMBER, JS_TRUE, JS_FALSE, JS_NULL

@@ -119,7 +119,8 @@ static size_t on_header (char *s, size_t size, size_t n, void *ud) {
 
 static int on_sse_event (void *ud, const sse_event *ev) {
   or_xfer *x = (or_xfer *)ud;
-  int output = 0, tag = x->on_event(ev, &output);
+  int want = x->first_token_ms > 0 && !x->got_output, output = 0;
+  int tag = x->on_event(ev, want, &output);
   if (tag == XFER_END) {
     x->saw_end = 1;
     return 1;                               /* nothing after it is read */
@@ -193,7 +194,7 @@ int or_xfer_init (or_xfer *x, const or_request *r) {
   x->timeout_ms = r->timeout_ms;
   x->idle_ms = r->idle_ms;
   x->first_token_ms = r->first_token_ms;
-  x->max_body = r->max_body;
+  x->max_body = r->max_body > 0 ? r->max_body : OR_DEFAULT_MAX_BODY;
   x->t_start = x->t_progress = or_now();
   evq_init(&x->events);
   sse_init(&x->sse, r->max_event, on_sse_event, on_sse_comment, x);

@@ -24,15 +24,21 @@
 /* A reader this far behind (event bytes queued) pauses its transfer; it
 ** resumes once the queue drains to half of it. */
 #ifndef OR_QUEUE_HIGH_WATER
-#define OR_QUEUE_HIGH_WATER ((size_t)4 << 20)
+#define OR_QUEUE_HIGH_WATER ((size_t)1 << 20)
+#endif
+
+/* Bytes of a body that is not a stream accepted at most (max_body 0): a
+** bound, never unbounded growth; sse.h bounds a stream's events. */
+#ifndef OR_DEFAULT_MAX_BODY
+#define OR_DEFAULT_MAX_BODY ((size_t)64 << 20)
 #endif
 
 /* The verdict on one event of a stream: a tag >= 0 queues it with that
 ** tag; XFER_SKIP drops it; XFER_END ends the stream (nothing after it is
-** read).  *output: set to 1 when the event carries generated output (it
-** stops first_token_timeout). */
+** read).  With want_output (first_token_timeout is waiting), *output is
+** set to 1 when the event carries generated output. */
 enum { XFER_SKIP = -1, XFER_END = -2 };
-typedef int (*or_event_fn)(const sse_event *ev, int *output);
+typedef int (*or_event_fn)(const sse_event *ev, int want_output, int *output);
 
 /* What to send; strings are copied, `headers` is taken over. */
 typedef struct or_request {
@@ -48,7 +54,7 @@ typedef struct or_request {
   long idle_ms;                    /* streams: max silence after headers */
   long first_token_ms;             /* streams: until the first output */
   size_t max_event;                /* SSE event size bound (0: the parser's default) */
-  size_t max_body;                 /* non-SSE body size bound */
+  size_t max_body;                 /* non-SSE body size bound (0: the default) */
   const char *proxy, *ca_file, *user_agent;
 } or_request;
 

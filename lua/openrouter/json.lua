@@ -1,31 +1,32 @@
--- openrouter.json: decoding with lua-cjson; encoding in Lua, because the
--- cjson that Linux distributions ship turns empty tables into objects and
--- large integers into floats, and requests need both right.
+-- openrouter.json: JSON for the facade.  Decoding is the C core's
+-- (csrc/binding/or_json.c: integers stay integers on Lua 5.3+, null is
+-- json.null); encoding is here, in Lua, because requests need what the
+-- lua-cjson that distributions ship gets wrong (empty tables, large
+-- integers):
 --   * a table whose keys are 1..n is an array; an empty table is `[]`
 --     (`tools = {}`); json.object() marks a table as an object (`{}`);
 --   * integers stay integers; NaN and infinities are refused;
---   * json.null encodes as null and is what decode gives for null.
+--   * json.null encodes as null and is what decode gives for null (a light
+--     userdata NULL, the same value as lua-cjson's cjson.null).
 
-local found, cjson = pcall(require, "cjson")
-if not found then
-  error("openrouter needs lua-cjson, which is not installed for " .. _VERSION ..
-        ": apt-get install lua-cjson (Debian/Ubuntu) or luarocks install lua-cjson\n" ..
-        tostring(cjson), 0)
-end
-
+local core = require "openrouter.core"
 local each = require "openrouter.each"
 
 local M = {}
 
-local decoder = cjson.new()
-M.null = decoder.null
-M.decode = decoder.decode
+M.null = core.null
 
--- The cjson that distributions ship decodes every number as a float, so on
--- Lua 5.3+ a token count prints as "29.0".  whole() turns a whole float
--- back into an integer (a no-op on 5.1/LuaJIT, which have no integers);
--- clean() does it through a table and drops JSON nulls, for the tables a
--- user reads directly (responses, usage, error metadata).
+-- The value of a JSON text; raises "invalid JSON: … at byte N" otherwise.
+function M.decode(text)
+  local v, err = core.decode(text)
+  if err then error(err, 2) end
+  return v
+end
+
+-- whole() turns a whole float into an integer (a no-op on 5.1/LuaJIT,
+-- which have no integers): numbers a user passes in, or that arrived as
+-- 29.0; clean() does it through a table and drops JSON nulls, for the
+-- tables a user reads directly (responses, usage, error metadata).
 local tointeger = math.tointeger
 
 -- v, or nil when it is JSON null.

@@ -79,8 +79,22 @@ local function next_seq(st)
   return st.seq
 end
 
+-- Append s to the pieces of a text: a stack whose every piece is longer
+-- than the one above it, merged as it grows (Programming in Lua's string
+-- buffer).  What is kept grows with the text's bytes, not with how many
+-- pieces it came in, and each byte is copied O(log n) times.
+local function push(stack, s)
+  local n = #stack + 1
+  stack[n] = s
+  while n > 1 and #stack[n] >= #stack[n - 1] do
+    stack[n - 1] = stack[n - 1] .. stack[n]
+    stack[n] = nil
+    n = n - 1
+  end
+end
+
 local function append_string(parts, v)
-  if type(v) == "string" and v ~= "" then parts[#parts + 1] = v end
+  if type(v) == "string" and v ~= "" then push(parts, v) end
 end
 
 -- Fields of a reasoning detail whose streamed pieces are concatenated.
@@ -108,7 +122,7 @@ local function add_detail(st, item)
     if DETAIL_TEXT[k] and type(v) == "string" then
       local parts = e.parts[k] or {}
       e.parts[k] = parts
-      parts[#parts + 1] = v
+      push(parts, v)
     elseif k ~= "index" and v ~= null then
       e.fields[k] = clean(v)     -- type, id, format, signature…: the latest wins
     end
@@ -152,7 +166,7 @@ local function add_tool(st, frag)
     local name = nonnull(fn.name)
     if type(name) == "string" and name ~= "" and not e.name then e.name = name end
     local args = arguments_text(nonnull(fn.arguments))
-    if args then e.args[#e.args + 1] = args end
+    if args then push(e.args, args) end
   end
 end
 
@@ -179,10 +193,7 @@ local function add_choice(st, choice)
   local role = delta.role
   if type(role) == "string" then st.role = role end
   local content = delta.content
-  if type(content) == "string" and content ~= "" then
-    local parts = st.content
-    parts[#parts + 1] = content
-  end
+  if type(content) == "string" and content ~= "" then push(st.content, content) end
   if delta.reasoning ~= nil then append_string(st.reasoning, delta.reasoning) end
   if delta.refusal ~= nil then append_string(st.refusal, delta.refusal) end
   local details, tools = delta.reasoning_details, delta.tool_calls
@@ -310,6 +321,33 @@ function Accumulator:add(chunk)
     end
   end
   return self
+end
+
+-- The text of a chunk that carried nothing else (stream:text()'s fast
+-- path: the C core read it without a table): as if add() had been given
+-- a chunk whose only choice, index 0, had delta.content = s.  The stream
+-- sends that way only chunks whose id, model, provider, created and role
+-- the accumulator already holds (see has()).
+-- (n: how many chunks s came from; default 1.)
+function Accumulator:add_text(s, n)
+  self.chunks = self.chunks + (n or 1)
+  local st = self._choices[0]
+  if not st then
+    st = new_choice(0)
+    self._choices[0] = st
+  end
+  if s ~= "" then push(st.content, s) end
+  return self
+end
+
+-- Does the accumulator already hold `field` ("id", "model", "provider",
+-- "created"; "role": choice 0's role is "assistant")?
+function Accumulator:has(field)
+  if field == "role" then
+    local st = self._choices[0]
+    return st ~= nil and st.role == "assistant"
+  end
+  return self._meta[field] ~= nil
 end
 
 -- The response built so far.  Fresh tables on every call: the caller may

@@ -5,6 +5,7 @@
 -- becomes an error object.
 
 local core = require "openrouter.core"
+local each = require "openrouter.each"
 local errors = require "openrouter.errors"
 local json = require "openrouter.json"
 local loop = require "openrouter.loop"
@@ -97,36 +98,72 @@ function Stream:_error_event(data)
       model = calls[self].ctx.model, provider = calls[self].ctx.provider })
 end
 
--- Decode one event's data into a chunk, or fail the stream.
-function Stream:_chunk(data, kind)
-  if kind == "error" then return self:_fail(self:_error_event(data)) end
-  local ok, chunk = pcall(json.decode, data)
-  if not ok or type(chunk) ~= "table" then
-    return self:_fail(errors.new { kind = "protocol", status = self.status,
-      message = "a stream event is not a JSON object: " .. errors.excerpt(data, 80),
-      partial = self._delivered > 0 })
-  end
+-- The text of the plain chunks the C core kept (x:take) goes to the
+-- accumulator before anything that came after it.
+function Stream:_take_kept()
+  local x = self._x
+  if not x then return end
+  local s, n = x:kept()
+  if n > 0 then self._acc:add_text(s, n) end
+end
+
+-- A decoded chunk reaches the reader.  A plain one (nothing but text, its
+-- envelope known) is already accounted for: the C core kept its text.
+function Stream:_deliver(chunk, plain)
   if self._delivered == 0 then
     self.id = nonnull(chunk.id)
     self.model = nonnull(chunk.model)
     self.provider = nonnull(chunk.provider)
   end
-  if chunk.usage ~= nil then chunk.usage = json.clean(nonnull(chunk.usage)) end
   self._delivered = self._delivered + 1
-  self._acc:add(chunk)
+  if not plain then
+    if chunk.usage ~= nil then chunk.usage = json.clean(nonnull(chunk.usage)) end
+    self:_take_kept()
+    self._acc:add(chunk)
+    self._known = nil                     -- the accumulator may know more now
+  end
   return chunk
 end
 
--- What is there right now: a chunk; nil at the end (nil, err on failure);
--- or false when the caller must wait.
-function Stream:_take()
+-- An event that is no chunk: an error, or data that is not JSON.
+function Stream:_bad_event(data, kind)
+  if kind == "error" then return self:_fail(self:_error_event(data)) end
+  return self:_fail(errors.new { kind = "protocol", status = self.status,
+    message = "a stream event is not a JSON object: " .. errors.excerpt(data, 80),
+    partial = self._delivered > 0 })
+end
+
+-- What x:take returned, handed on: a text (text() only), a chunk, or the
+-- failure an event carries.
+function Stream:_took(t, extra, kind)
+  if type(t) == "string" then return t end
+  if t then return self:_deliver(t, extra) end
+  return self:_bad_event(extra, kind)
+end
+
+-- The envelope fields the accumulator holds, as core.envelope bits: a
+-- chunk that carries only those and text is plain (see x:take).
+function Stream:_known_envelope()
+  local known = self._known
+  if known then return known end
+  known = 0
+  for field, bit in each(core.envelope) do
+    if self._acc:has(field) then known = known + bit end
+  end
+  self._known = known
+  return known
+end
+
+-- What is there right now: a chunk (for text(): or its text); nil at the
+-- end (nil, err on failure); or false when the caller must wait.
+function Stream:_take(text)
   if self._closed then return nil end
   if self._ended then return nil, self.error end
   local open, err = self:_open()
   if not open then return open, err end
   local x = self._x
-  local data, kind = x:pop()
-  if data then return self:_chunk(data, kind) end
+  local t, extra, kind = x:take(self._known or self:_known_envelope(), text)
+  if t ~= nil then return self:_took(t, extra, kind) end
   local finished, done = x:state()
   if done then
     self._ended = true
@@ -149,13 +186,14 @@ local function canceled()
   return errors.new { kind = "canceled", message = "the stream was closed while it was being read" }
 end
 
--- chunk | nil (end) | nil, err.  Waits (yields inside a task).  A wait cut
--- short by close() is an error, never a quiet end.
-local function next_chunk(self)
+-- chunk (or, for text, a string) | nil (end) | nil, err.  Waits (yields
+-- inside a task).  A wait cut short by close() is an error, never a quiet
+-- end.
+local function next_item(self, text)
   while true do
-    local chunk, err = self:_take()
+    local item, err = self:_take(text)
     if err then return nil, err end
-    if chunk ~= false then return chunk end
+    if item ~= false then return item end
     loop.wait(self._retry_at)
     if self._closed then return nil, canceled() end
   end
@@ -177,13 +215,14 @@ end
 -- finish_reason, usage, model, provider, id … | nil, err
 local function whole(self)
   while true do
-    local chunk, err = next_chunk(self)
+    local chunk, err = next_item(self)
     if err then return nil, err end
     if chunk == nil then break end
   end
   if self._closed and not self._ended then
     return nil, errors.new { kind = "canceled", message = "the stream was closed before its end" }
   end
+  self:_take_kept()
   local res = self._acc:finish()
   res.status, res.headers = self.status, self.headers
   return res
@@ -196,7 +235,7 @@ local function scrubbed(self, ...)
   return ...
 end
 
-function Stream:next() return scrubbed(self, next_chunk(self)) end
+function Stream:next() return scrubbed(self, next_item(self)) end
 function Stream:poll() return scrubbed(self, poll(self)) end
 function Stream:result() return scrubbed(self, whole(self)) end
 
@@ -213,10 +252,25 @@ end
 Stream.__close = Stream.close
 
 -- The iterators raise the error object (a for loop cannot take nil, err).
+local function raise(self, err)
+  error(errors.scrub(err, calls[self].secret), 0)
+end
+
+-- Is the stream flowing (its status in, not ended or closed)?  Then the
+-- iterators take the next event straight from the transfer: the hot path.
+local function flowing(self)
+  return self.status and not self._closed and not self._ended and self._x
+end
+
 local function chunk_or_raise(self)
-  local chunk, err = self:next()
-  if err then error(err, 0) end
-  return chunk
+  local x, item, err = flowing(self), nil, nil
+  if x then
+    local t, extra, kind = x:take(self._known or self:_known_envelope())
+    if t ~= nil then item, err = self:_took(t, extra, kind) end
+  end
+  if item == nil and err == nil then item, err = next_item(self) end
+  if err then raise(self, err) end
+  return item
 end
 
 -- for chunk in stream do ... end
@@ -227,14 +281,31 @@ function Stream:chunks()
   return chunk_or_raise, self, nil, self
 end
 
+-- A chunk that holds nothing but text comes from the C core as a string
+-- (no table, no decode); any other goes the way next() goes.
 local function text_or_raise(self)
   while true do
-    local chunk = chunk_or_raise(self)
-    if chunk == nil then return nil end
-    local choice = type(chunk.choices) == "table" and chunk.choices[1]
-    local delta = type(choice) == "table" and choice.delta
-    local content = type(delta) == "table" and delta.content
-    if type(content) == "string" and content ~= "" then return content end
+    local x, item, err = flowing(self), nil, nil
+    if x then
+      local t, extra, kind = x:take(self._known or self:_known_envelope(), true)
+      if type(t) == "string" then
+        if t ~= "" then return t end
+        item = t
+      elseif t ~= nil then
+        item, err = self:_took(t, extra, kind)
+      end
+    end
+    if item == nil and err == nil then item, err = next_item(self, true) end
+    if err then raise(self, err) end
+    if item == nil then return nil end
+    if type(item) == "table" then
+      local choice = type(item.choices) == "table" and item.choices[1]
+      local delta = type(choice) == "table" and choice.delta
+      local content = type(delta) == "table" and delta.content
+      if type(content) == "string" and content ~= "" then return content end
+    elseif item ~= "" then
+      return item
+    end
   end
 end
 

@@ -96,11 +96,22 @@ static chat_verdict verdict (const char *type, const char *data, int *output) {
   ev.type = type; ev.type_len = strlen(type);
   ev.data = data; ev.data_len = strlen(data);
   ev.id = ""; ev.id_len = 0;
-  return chat_event(&ev, output);
+  return chat_event(&ev, 1, output);
 }
+
+static chat_chunk scan (const char *data) {
+  chat_chunk c;
+  if (!chat_scan(data, strlen(data), &c)) c.plain = -1;      /* -1: not JSON */
+  return c;
+}
+
+#define ENVELOPE "\"id\":\"gen-1\",\"provider\":\"P\",\"model\":\"m\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+#define PLAIN_CHOICE(delta) "\"choices\":[{\"index\":0,\"delta\":" delta \
+  ",\"finish_reason\":null,\"native_finish_reason\":null,\"logprobs\":null}]"
 
 static void chat_rules (void) {
   int out;
+  chat_chunk c;
   check(verdict("message", "[DONE]", &out) == CHAT_END, "[DONE] ends the stream");
   check(verdict("message", "", &out) == CHAT_SKIP, "empty data is skipped");
   check(verdict("ping", "{}", &out) == CHAT_SKIP, "other named events are skipped");
@@ -115,16 +126,49 @@ static void chat_rules (void) {
         CHAT_CHUNK && out, "tool calls are output");
   check(verdict("message", "{\"choices\":[{\"delta\":{\"content\":null}}],\"content\":\"x\"}", &out) ==
         CHAT_CHUNK && !out, "only the first choice's delta counts");
-  check(verdict("message", "{\"error\":{\"code\":502},\"choices\":[]}", &out) == CHAT_ERROR,
-        "a top-level error object");
-  check(verdict("message", "{\"error\":null,\"choices\":[]}", &out) == CHAT_CHUNK, "error: null is no error");
-  check(verdict("message", "{\"choices\":[{\"finish_reason\":\"error\",\"delta\":{}}]}", &out) == CHAT_ERROR,
-        "a first choice that finished with error");
-  check(verdict("message", "{\"choices\":[{\"finish_reason\":\"stop\"},{\"finish_reason\":\"error\"}]}",
-                &out) == CHAT_CHUNK, "a second choice's error is not the stream's");
-  check(verdict("message", "{\"error\":{\"code\":502}", &out) == CHAT_CHUNK,
-        "malformed JSON is a chunk (the reader reports it)");
-  check(verdict("message", "this is not json", &out) == CHAT_CHUNK, "not JSON at all: a chunk too");
+
+  c = scan("{\"error\":{\"code\":502},\"choices\":[]}");
+  check(c.error && !c.plain, "a top-level error object");
+  c = scan("{\"error\":null,\"choices\":[]}");
+  check(!c.error, "error: null is no error");
+  c = scan("{\"choices\":[{\"finish_reason\":\"error\",\"delta\":{}}]}");
+  check(c.error && !c.plain, "a first choice that finished with error");
+  c = scan("{\"choices\":[{\"finish_reason\":\"stop\"},{\"finish_reason\":\"error\"}]}");
+  check(!c.error, "a second choice's error is not the stream's");
+  check(scan("{\"error\":{\"code\":502}").plain == -1, "malformed JSON is not scanned");
+  check(scan("this is not json").plain == -1, "not JSON at all");
+
+  c = scan("{" ENVELOPE PLAIN_CHOICE("{\"role\":\"assistant\",\"content\":\"Hello\"}") "}");
+  check(c.plain && c.envelope == (CHAT_ID | CHAT_MODEL | CHAT_PROVIDER | CHAT_CREATED | CHAT_ROLE) &&
+        c.content_len == 7 && memcmp(c.content, "\"Hello\"", 7) == 0 && !c.content_escaped,
+        "a content chunk is plain, its content found");
+  c = scan("{" ENVELOPE PLAIN_CHOICE("{\"content\":\"a\\nb\"}") "}");
+  check(c.plain && c.content_escaped, "content with escapes is marked");
+  c = scan("{\"choices\":[{\"delta\":{\"content\":\"x\"}}]}");
+  check(c.plain && c.envelope == 0, "a bare chunk is plain, with no envelope");
+  {
+    static const char *const not_plain[] = {
+      "{" ENVELOPE PLAIN_CHOICE("{\"content\":\"x\",\"reasoning\":\"r\"}") "}",
+      "{" ENVELOPE PLAIN_CHOICE("{\"content\":\"x\",\"tool_calls\":[]}") "}",
+      "{" ENVELOPE PLAIN_CHOICE("{\"role\":\"tool\",\"content\":\"x\"}") "}",
+      "{" ENVELOPE PLAIN_CHOICE("{\"content\":null}") "}",
+      "{" ENVELOPE "\"usage\":{},"  PLAIN_CHOICE("{\"content\":\"x\"}") "}",
+      "{" ENVELOPE "\"system_fingerprint\":\"fp\"," PLAIN_CHOICE("{\"content\":\"x\"}") "}",
+      "{" ENVELOPE "\"choices\":[{\"index\":1,\"delta\":{\"content\":\"x\"}}]}",
+      "{" ENVELOPE "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}",
+      "{" ENVELOPE "\"choices\":[{\"delta\":{\"content\":\"x\"}},{\"delta\":{}}]}",
+      "{" ENVELOPE "\"choices\":[]}",
+      "{" ENVELOPE "\"choices\":[{\"index\":0}]}",
+      "{\"id\":7," PLAIN_CHOICE("{\"content\":\"x\"}") "}",
+    };
+    size_t i;
+    for (i = 0; i < sizeof not_plain / sizeof not_plain[0]; i++) {
+      char what[64];
+      snprintf(what, sizeof what, "not plain #%lu", (unsigned long)i + 1);
+      c = scan(not_plain[i]);
+      check(c.plain == 0, what);
+    }
+  }
 }
 
 int main (void) {

@@ -4,8 +4,8 @@
 -- of a position-dependent pattern, ending its HTTP chunk (so that the next
 -- bytes arrive in a write of their own, the case that once overwrote the
 -- event being read), then M numbered events.  Sizes sit around every
--- internal threshold: the queue's high-water mark (4 MiB) and half of it,
--- and max_event (8 MiB).  Each size is read by a fast and a slow reader,
+-- internal threshold: the queue's high-water mark and half of it, and
+-- max_event (core.limits).  Each size is read by a fast and a slow reader,
 -- raw from the C core (every event compared byte for byte) and through
 -- text() and result().
 
@@ -17,8 +17,14 @@ local socket = require "socket"
 local puc51 = _VERSION == "Lua 5.1" and not rawget(_G, "jit")
 
 local MiB = 1024 * 1024
-local SIZES = { 1, 64 * 1024, MiB, 2 * MiB, 3 * MiB, 4 * MiB - 400, 4 * MiB, 5 * MiB,
-                math.floor(7.9 * MiB) }
+local HW, MAX = core.limits.queue_high_water, core.limits.max_event
+-- (an event's JSON adds ~260 bytes to its content; max_event bounds the
+-- whole event, so the largest content is kept under it)
+local SIZES = {}
+for _, n in ipairs { 1, 64 * 1024, math.floor(HW / 2) - 300, math.floor(HW / 2), HW - 300, HW,
+                     HW + 300, 2 * MiB, 4 * MiB, 5 * MiB, math.floor(7.9 * MiB), MAX - 1000 } do
+  if SIZES[#SIZES] ~= n then SIZES[#SIZES + 1] = n end
+end
 local SMALL = 3000                        -- numbered events after the big one
 
 -- The fake server's pattern: byte i is P[(31i + i // 62) % 62].  Byte
