@@ -92,10 +92,12 @@ fuzz-check:
 	  else f=$$((f+1)); echo "fuzz $$t: FAILED"; tail -n 30 build/fuzz-$$t.log; fi; done; \
 	echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
 
+# (the seeds of spec/c/corpus/T are copied: libFuzzer adds to its corpus)
 fuzz-one:
-	@mkdir -p build
+	@mkdir -p build/corpus-$(T)
+	@[ -d spec/c/corpus/$(T) ] && cp spec/c/corpus/$(T)/* build/corpus-$(T)/ || true
 	@clang $(FUZZ_FLAGS) -o build/$(T)_fuzz spec/c/$(T)_fuzz.c $(ENGINE_SRC) $(CURL_LIBS)
-	build/$(T)_fuzz -max_total_time=$(FUZZ_SECONDS)
+	build/$(T)_fuzz -max_total_time=$(FUZZ_SECONDS) build/corpus-$(T)
 
 deps:
 	@bash .ci/deps $(LUA_VERSION)

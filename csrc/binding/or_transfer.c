@@ -18,6 +18,7 @@ typedef struct transfer_box {
   or_multi *m;         /* NULL once released */
   buf kept;            /* the text take() handed out, until x:kept() */
   size_t kept_chunks;  /* how many chunks it came from */
+  size_t plain_total;  /* plain chunks taken over the whole transfer */
   chat_shape shape;    /* the shape of the last plain chunk (chat.h) */
 } transfer_box;
 
@@ -244,7 +245,10 @@ static int xfer_take (lua_State *L) {
     lua_pushboolean(L, plain);
     n = 2;
   }
-  if (plain) b->kept_chunks++;
+  if (plain) {
+    b->kept_chunks++;
+    b->plain_total++;
+  }
   or_xfer_drop(x);
   return n;
 }
@@ -353,9 +357,11 @@ static void setnum (lua_State *L, const char *k, double v) {
   lua_setfield(L, -2, k);
 }
 
-/* x:info() -> timings (seconds since start; nil when not reached) and counts */
+/* x:info() -> timings (seconds since start; nil when not reached) and
+** counts; `plain`: the chunks take() found to hold nothing but text */
 static int xfer_info (lua_State *L) {
-  or_xfer *x = checkxfer(L);
+  transfer_box *b = checkbox(L);
+  or_xfer *x = &b->x;
   lua_createtable(L, 0, 8);
   if (x->headers_done) setnum(L, "headers", x->t_headers - x->t_start);
   if (x->body_bytes > 0) setnum(L, "first_byte", x->t_first_byte - x->t_start);
@@ -365,6 +371,7 @@ static int xfer_info (lua_State *L) {
   setnum(L, "queued", (double)x->events.count);
   setnum(L, "events", (double)x->events_total);
   setnum(L, "event_reads", (double)x->event_reads);
+  setnum(L, "plain", (double)b->plain_total);
   return 1;
 }
 

@@ -13,6 +13,20 @@
 /* Where the walk is: what the members of the current object mean. */
 typedef enum { AT_CHUNK, AT_CHOICE, AT_DELTA } level;
 
+/*
+** What the walk has seen.  A key that comes twice in an object means what
+** its last value says (as every decoder reads it), so each finding is set,
+** not added to, and a repeated key that matters makes the chunk not plain.
+*/
+typedef struct walk {
+  int top_error, choice_error;        /* "error" object; first choice's finish_reason */
+  int content_out, reasoning_out, tools_out;
+  int plain, choices, delta;
+  unsigned envelope;
+  const char *content; size_t content_len;
+  unsigned seen[3];                   /* keys that matter, seen at each level */
+} walk;
+
 static int is (const char *s, size_t n, const char *lit) {
   return n == strlen(lit) && memcmp(s, lit, n) == 0;
 }
@@ -31,20 +45,43 @@ static int key_is (const key *k, const char *name, size_t len) {
 }
 #define KEY_IS(k, lit) key_is(k, lit, sizeof lit - 1)
 
-static const char *object (const char *s, const char *e, int depth, level at, chat_chunk *c);
+/* The keys that matter, level by level (their bit is their place + 1). */
+static const char *const keys[3][6] = {
+  { "error", "choices", "id", "model", "provider", "created" },
+  { "finish_reason", "delta", "index", "native_finish_reason", "logprobs", NULL },
+  { "content", "role", "reasoning", "tool_calls", NULL, NULL },
+};
 
-/* The choices array at s: its first element walked as the choice. */
-static const char *choices (const char *s, const char *e, int depth, chat_chunk *c) {
+/* Note that k was seen at this level; a second time, the chunk is not plain. */
+static void seen (walk *w, level at, const key *k) {
+  int i;
+  for (i = 0; i < 6 && keys[at][i] != NULL; i++)
+    if (key_is(k, keys[at][i], strlen(keys[at][i]))) {
+      if (w->seen[at] & (1u << i)) w->plain = 0;
+      w->seen[at] |= 1u << i;
+      return;
+    }
+}
+
+static const char *object (const char *s, const char *e, int depth, level at, walk *w);
+
+/* The choices array at s: its first element walked as the choice.  Only
+** the last "choices" counts: what an earlier one said is forgotten. */
+static const char *choices (const char *s, const char *e, int depth, walk *w) {
   int n = 0;
   js_type t;
+  w->choices = w->delta = w->choice_error = 0;
+  w->content_out = w->reasoning_out = w->tools_out = 0;
+  w->content = NULL;
+  w->seen[AT_CHOICE] = w->seen[AT_DELTA] = 0;
   if (depth >= JS_MAX_DEPTH) return NULL;
   s = js_skip_ws(s + 1, e);
   if (s < e && *s == ']') return s + 1;
   for (;;) {
-    if (n == 0 && s < e && *s == '{') s = object(s, e, depth + 1, AT_CHOICE, c);
-    else { c->plain = 0; s = js_scan(s, e, depth + 1, &t); }
+    if (n == 0 && s < e && *s == '{') s = object(s, e, depth + 1, AT_CHOICE, w);
+    else { w->plain = 0; s = js_scan(s, e, depth + 1, &t); }
     if (s == NULL) return NULL;
-    c->choices = ++n;
+    w->choices = ++n;
     s = js_skip_ws(s, e);
     if (s >= e) return NULL;
     if (*s == ']') return s + 1;
@@ -67,45 +104,59 @@ static int envelope_bit (const key *k, js_type t) {
 
 /* One member's value at v. */
 static const char *member (const key *k, const char *v, const char *e, int depth, level at,
-                           chat_chunk *c) {
+                           walk *w) {
   const char *end;
   js_type t;
-  if (v < e && at == AT_CHUNK && *v == '[' && KEY_IS(k, "choices")) return choices(v, e, depth, c);
+  seen(w, at, k);
+  if (v < e && at == AT_CHUNK && *v == '[' && KEY_IS(k, "choices")) return choices(v, e, depth, w);
   if (v < e && at == AT_CHOICE && *v == '{' && KEY_IS(k, "delta")) {
-    c->delta = 1;
-    return object(v, e, depth, AT_DELTA, c);
+    w->delta = 1;
+    w->content_out = w->reasoning_out = w->tools_out = 0;
+    w->content = NULL;
+    w->seen[AT_DELTA] = 0;
+    return object(v, e, depth, AT_DELTA, w);
   }
   end = js_scan(v, e, depth, &t);
   if (end == NULL) return NULL;
   switch (at) {
     case AT_CHUNK: {
       int bit = envelope_bit(k, t);
-      if (t == JS_OBJECT && KEY_IS(k, "error")) c->error = 1;
-      if (bit < 0) c->plain = 0;
-      else c->envelope |= (unsigned)bit;
+      if (KEY_IS(k, "error")) w->top_error = t == JS_OBJECT;
+      else if (KEY_IS(k, "choices")) {               /* not an array: no choices */
+        w->choices = w->delta = w->choice_error = 0;
+        w->content_out = w->reasoning_out = w->tools_out = 0;
+        w->content = NULL;
+      }
+      if (bit < 0) w->plain = 0;
+      else w->envelope |= (unsigned)bit;
       break;
     }
     case AT_CHOICE:
-      if (t == JS_STRING && is(v, (size_t)(end - v), "\"error\"") && KEY_IS(k, "finish_reason"))
-        c->error = 1;
+      if (KEY_IS(k, "finish_reason"))
+        w->choice_error = t == JS_STRING && is(v, (size_t)(end - v), "\"error\"");
+      else if (KEY_IS(k, "delta")) {                 /* not an object: no delta */
+        w->delta = 0;
+        w->content_out = w->reasoning_out = w->tools_out = 0;
+        w->content = NULL;
+      }
       if (!(t == JS_NULL && (KEY_IS(k, "finish_reason") || KEY_IS(k, "native_finish_reason") ||
                              KEY_IS(k, "logprobs"))) &&
           !(t == JS_NUMBER && is(v, (size_t)(end - v), "0") && KEY_IS(k, "index")))
-        c->plain = 0;
+        w->plain = 0;
       break;
     case AT_DELTA:
-      if (t == JS_STRING && KEY_IS(k, "content")) {
-        if (end - v > 2) c->output = 1;
-        c->content = v;
-        c->content_len = (size_t)(end - v);
+      if (KEY_IS(k, "content")) {
+        w->content_out = t == JS_STRING && end - v > 2;
+        w->content = t == JS_STRING ? v : NULL;
+        w->content_len = (size_t)(end - v);
+        if (t != JS_STRING) w->plain = 0;
       }
       else if (t == JS_STRING && KEY_IS(k, "role") && is(v, (size_t)(end - v), "\"assistant\""))
-        c->envelope |= CHAT_ROLE;
+        w->envelope |= CHAT_ROLE;
       else {
-        if ((t == JS_STRING && end - v > 2 && KEY_IS(k, "reasoning")) ||
-            (t == JS_ARRAY && end - v > 2 && KEY_IS(k, "tool_calls")))
-          c->output = 1;
-        c->plain = 0;
+        if (KEY_IS(k, "reasoning")) w->reasoning_out = t == JS_STRING && end - v > 2;
+        if (KEY_IS(k, "tool_calls")) w->tools_out = t == JS_ARRAY && end - v > 2;
+        w->plain = 0;
       }
       break;
   }
@@ -113,7 +164,7 @@ static const char *member (const key *k, const char *v, const char *e, int depth
 }
 
 /* The members of the object at s (its '{'), each handed to member(). */
-static const char *object (const char *s, const char *e, int depth, level at, chat_chunk *c) {
+static const char *object (const char *s, const char *e, int depth, level at, walk *w) {
   if (depth >= JS_MAX_DEPTH) return NULL;
   s = js_skip_ws(s + 1, e);
   if (s < e && *s == '}') return s + 1;
@@ -125,7 +176,7 @@ static const char *object (const char *s, const char *e, int depth, level at, ch
     k.n = (size_t)(ke - s) - 2;
     s = js_skip_ws(ke, e);
     if (s >= e || *s != ':') return NULL;
-    s = member(&k, js_skip_ws(s + 1, e), e, depth + 1, at, c);
+    s = member(&k, js_skip_ws(s + 1, e), e, depth + 1, at, w);
     if (s == NULL) return NULL;
     s = js_skip_ws(s, e);
     if (s >= e) return NULL;
@@ -137,18 +188,25 @@ static const char *object (const char *s, const char *e, int depth, level at, ch
 
 int chat_scan (const char *data, size_t len, chat_chunk *c) {
   const char *s = data, *e = data + len, *end;
+  walk w;
+  memset(&w, 0, sizeof w);
   memset(c, 0, sizeof *c);
-  c->plain = 1;
+  w.plain = 1;
   s = js_skip_ws(s, e);
   if (s >= e || *s != '{') return 0;
-  end = object(s, e, 0, AT_CHUNK, c);
-  if (end == NULL || js_skip_ws(end, e) != e) {
-    memset(c, 0, sizeof *c);
-    return 0;
+  end = object(s, e, 0, AT_CHUNK, &w);
+  if (end == NULL || js_skip_ws(end, e) != e) return 0;
+  c->error = w.top_error || w.choice_error;
+  c->output = w.content_out || w.reasoning_out || w.tools_out;
+  c->plain = w.plain && !c->error && w.choices == 1 && w.delta;
+  c->choices = w.choices;
+  c->delta = w.delta;
+  c->envelope = w.envelope;
+  if (c->plain && w.content) {
+    c->content = w.content;
+    c->content_len = w.content_len;
+    c->content_escaped = memchr(w.content, '\\', w.content_len) != NULL;
   }
-  if (c->error || c->choices != 1 || !c->delta) c->plain = 0;
-  if (c->plain && c->content)
-    c->content_escaped = memchr(c->content, '\\', c->content_len) != NULL;
   return 1;
 }
 

@@ -138,6 +138,12 @@ static void chat_rules (void) {
   check(scan("{\"error\":{\"code\":502}").plain == -1, "malformed JSON is not scanned");
   check(scan("this is not json").plain == -1, "not JSON at all");
 
+  c = scan("{\"error\":{\"code\":502},\"error\":null,\"choices\":[]}");
+  check(!c.error, "a repeated key means its last value (error, then null: no error)");
+  c = scan("{\"choices\":[{\"delta\":{\"content\":\"x\",\"content\":\"\"}}]}");
+  check(!c.output && !c.plain, "a repeated content: the last is read, and it is not plain");
+  c = scan("{\"choices\":[{\"finish_reason\":\"error\"}],\"choices\":[{\"delta\":{}}]}");
+  check(!c.error && !c.plain, "only the last choices array counts");
   c = scan("{" ENVELOPE PLAIN_CHOICE("{\"role\":\"assistant\",\"content\":\"Hello\"}") "}");
   check(c.plain && c.envelope == (CHAT_ID | CHAT_MODEL | CHAT_PROVIDER | CHAT_CREATED | CHAT_ROLE) &&
         c.content_len == 7 && memcmp(c.content, "\"Hello\"", 7) == 0 && !c.content_escaped,

@@ -1,8 +1,6 @@
 /*
-** sse_fuzz.c -- libFuzzer target for csrc/sse.c.  Build and run:
-**   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc \
-**         csrc/sse.c spec/c/sse_fuzz.c -o /tmp/sse_fuzz
-**   /tmp/sse_fuzz -max_total_time=60
+** sse_fuzz.c -- libFuzzer target for csrc/engine/sse.c:
+**   make fuzz-one T=sse   (seeds: spec/c/corpus/sse)
 **
 ** The first input byte is control: it picks the split position, a small
 ** max_event (to reach SSE_TOO_BIG) and an event at which the callback
