@@ -133,12 +133,16 @@ asan: build/nodlclose.so
 valgrind: test-build build/nodlclose.so
 	@OR_RUNNER=valgrind bash spec/support/run-tests $(LUA_VERSION) $(BUILD)
 
-# Figures, not tests: the SSE parser alone (C), then the whole client on
-# the fake server per API layer, memory, and 200 concurrent streams.
+# Figures, not tests: this module against its peers (spec/bench/run.lua),
+# then the SSE parser alone.
 bench: $(CORE) $(FAKESERVER)
-	@mkdir -p build
+	@bash .ci/deps bench
+	@$(MAKE) -s LUA_VERSION=luajit all >/dev/null 2>&1 || echo "(no LuaJIT build: its row is skipped)"
+	@mkdir -p build/bench
+	@$(CC) -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(CURL_CFLAGS) \
+	  -o build/bench/floor spec/bench/floor.c $(CURL_LIBS)
+	@lua5.4 spec/bench/run.lua
 	@$(CC) $(C_TEST_FLAGS) -O2 -o build/sse_bench spec/c/sse_bench.c $(ENGINE_SRC) $(CURL_LIBS) && build/sse_bench
-	@$(LUA) spec/bench.lua $(BUILD)
 
 # The fake server's own checks (curl against every route and scenario).
 fakeserver-selftest:

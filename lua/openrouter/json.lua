@@ -69,6 +69,7 @@ local function escape_char(c)
 end
 
 local function encode_string(s)
+  if not s:find('[%c"\\]') then return '"' .. s .. '"' end   -- nothing to escape: no copy
   return '"' .. s:gsub('[%c"\\]', escape_char) .. '"'
 end
 

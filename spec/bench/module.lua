@@ -30,7 +30,8 @@ elseif mode == "concurrent" then
       local s = assert(client:stream { model = "fake/chunks-100", prompt = "x" })
       local k = 0
       while true do
-        local chunk = assert(s:next())
+        local chunk, err = s:next()
+        if err then error(tostring(err)) end
         if chunk == nil then return k end
         k = k + 1
       end

@@ -38,15 +38,15 @@ int main (void) {
     " over", " l\xC3\xA9zy", " dog", ".", "\\n", " \\\"quoted\\\""
   };
   size_t cap = (size_t)NEVENTS * 320, len = 0, at, n;
-  char *buf = (char *)malloc(cap);
+  char *input = (char *)malloc(cap);
   double best = 1e30, t;
   sink s;
   int i, r;
-  if (buf == NULL) return 1;
+  if (input == NULL) return 1;
   for (i = 0; i < NEVENTS; i++) {
     if (i % 1000 == 0)
-      len += (size_t)sprintf(buf + len, ": OPENROUTER PROCESSING\n\n");
-    len += (size_t)sprintf(buf + len,
+      len += (size_t)sprintf(input + len, ": OPENROUTER PROCESSING\n\n");
+    len += (size_t)sprintf(input + len,
       "data: {\"id\":\"gen-1718000000-AbCdEfGhIjKlMnOpQrSt\",\"provider\":"
       "\"OpenAI\",\"model\":\"openai/gpt-4o\",\"object\":"
       "\"chat.completion.chunk\",\"created\":1718000000,\"choices\":[{"
@@ -61,7 +61,7 @@ int main (void) {
     t = now();
     for (at = 0; at < len; at += n) {
       n = len - at < PIECE ? len - at : PIECE;
-      if (sse_feed(&p, buf + at, n) != SSE_OK) { puts("feed failed"); return 1; }
+      if (sse_feed(&p, input + at, n) != SSE_OK) { puts("feed failed"); return 1; }
     }
     t = now() - t;
     sse_free(&p);
@@ -72,6 +72,6 @@ int main (void) {
          NEVENTS, (double)len / 1e6, PIECE, (double)len / NEVENTS);
   printf("sse_bench: %.0f MB/s, %.1f ns/event (best of %d)\n",
          (double)len / best / 1e6, best * 1e9 / NEVENTS, ROUNDS);
-  free(buf);
+  free(input);
   return 0;
 }
