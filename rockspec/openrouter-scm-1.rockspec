@@ -14,7 +14,6 @@ description = {
 }
 dependencies = {
    "lua >= 5.1, < 5.5",
-   "lua-cjson",
 }
 -- Only the library: on Debian/Ubuntu curl.h lives under the multiarch
 -- include directory, which a `header = "curl/curl.h"` check cannot find,
