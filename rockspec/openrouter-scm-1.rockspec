@@ -54,6 +54,7 @@ build = {
       ["openrouter.retry"] = "lua/openrouter/retry.lua",
       ["openrouter.stream"] = "lua/openrouter/stream.lua",
       ["openrouter.suggest"] = "lua/openrouter/suggest.lua",
+      ["openrouter.trace"] = "lua/openrouter/trace.lua",
    },
    copy_directories = { "examples" },
 }

@@ -14,6 +14,7 @@ local response = require "openrouter.response"
 local retry = require "openrouter.retry"
 local suggest = require "openrouter.suggest"
 local Stream = require "openrouter.stream"
+local trace = require "openrouter.trace"
 
 local Client = { __name = "openrouter.Client" }
 Client.__index = Client
@@ -30,7 +31,7 @@ local OPTION_TYPES = {
   model = "string", provider = "table", fallbacks = "table", headers = "table",
   timeout = "number", connect_timeout = "number", idle_timeout = "number",
   first_token_timeout = "number", max_retries = "number", allow_insecure = "boolean",
-  proxy = "string", ca_file = "string", max_event = "number",
+  proxy = "string", ca_file = "string", max_event = "number", trace = "function",
 }
 local OPTION_NAMES = {}
 for k in each(OPTION_TYPES) do OPTION_NAMES[#OPTION_NAMES + 1] = k end
@@ -69,25 +70,41 @@ end
 
 local TOKEN = "^[!#$%%&'*+%-.^_`|~%w]+$"
 
--- { Name = "value" } -> { "Name: value" }, or raise.
-local function check_headers(headers)
+-- { Name = "value" } -> { "Name: value" } (sorted), or nil and a config
+-- error.  `what` names the table in messages ("headers", "request headers").
+local function header_lines(headers, what)
+  if type(headers) ~= "table" then
+    return nil, errors.config(("%s must be a table of name = value, got %s"):format(what, type(headers)))
+  end
   local list = {}
   for name, value in each(headers) do
     if type(name) ~= "string" or not name:match(TOKEN) then
-      raise(("header name %s is not a valid HTTP token"):format(tostring(name)))
+      return nil, errors.config(("%s: header name %s is not a valid HTTP token"):format(what, tostring(name)))
     end
     if type(value) == "number" then value = tostring(value) end
     if type(value) ~= "string" then
-      raise(("header %s must be a string, got %s"):format(name, type(value)))
+      return nil, errors.config(("%s: header %s must be a string, got %s"):format(what, name, type(value)))
     end
     if value:find("[\r\n%z]") then
-      raise(("header %s contains CR, LF or NUL"):format(name),
+      return nil, errors.config(("%s: header %s contains CR, LF or NUL"):format(what, name),
         "a header value is one line; remove the line breaks")
     end
     list[#list + 1] = name .. ": " .. value
   end
   table.sort(list)
   return list
+end
+
+-- The client's header lines with the request's over them (the request
+-- wins for a name both have, whatever its case).
+local function merge_headers(base, own)
+  local taken, out = {}, {}
+  for _, line in ipairs(own) do taken[line:match("^([^:]+)"):lower()] = true end
+  for _, line in ipairs(base) do
+    if not taken[line:match("^([^:]+)"):lower()] then out[#out + 1] = line end
+  end
+  for _, line in ipairs(own) do out[#out + 1] = line end
+  return out
 end
 
 local function check_number(opts, name, min_exclusive)
@@ -137,11 +154,13 @@ function Client.new(opts)
     self[k] = opts[k]
   end
   for k, v in each(DEFAULTS) do self[k] = opts[k] or v end
-  local extra = check_headers(opts.headers or {})
+  local extra, herr = header_lines(opts.headers or {}, "headers")
+  if not extra then error(herr, 2) end
   for _, k in ipairs { "app_url", "app_title" } do
     if self[k] and self[k]:find("[\r\n%z]") then raise(k .. " contains CR, LF or NUL") end
   end
   self._headers = extra
+  self._trace = opts.trace or (os.getenv("OPENROUTER_TRACE") == "1" and trace.stderr) or nil
   local key = opts.api_key or os.getenv("OPENROUTER_API_KEY")
   if key == "" then key = nil end
   if key and key:find("[\r\n%z]") then raise("api_key contains CR, LF or NUL") end
@@ -162,8 +181,9 @@ function Client:__tostring()
 end
 
 -- The request headers, in a fixed order (the key only here; none for a
--- public endpoint asked without a key).
-function Client:_request_headers(key, streaming)
+-- public endpoint asked without a key); extra: the client's own and the
+-- request's header lines.
+function Client:_request_headers(key, streaming, extra)
   local h = {
     "Content-Type: application/json",
     streaming and "Accept: text/event-stream" or "Accept: application/json",
@@ -174,7 +194,7 @@ function Client:_request_headers(key, streaming)
     h[#h + 1] = "X-OpenRouter-Title: " .. self.app_title
     h[#h + 1] = "X-Title: " .. self.app_title
   end
-  for _, line in ipairs(self._headers) do h[#h + 1] = line end
+  for _, line in ipairs(extra) do h[#h + 1] = line end
   return h
 end
 
@@ -216,11 +236,18 @@ function Client:_prepare(method, path, req, streaming, keyless)
   if type(retries) ~= "number" or retries < 0 or retries ~= math.floor(retries) then
     return nil, errors.config("max_retries must be a whole number >= 0, got " .. tostring(retries))
   end
+  local extra = self._headers
+  if req.headers ~= nil then
+    local own
+    own, err = header_lines(req.headers, "request headers")
+    if not own then return nil, err end
+    extra = merge_headers(extra, own)
+  end
   local client = self
   return {
     spec = {
       url = self.base_url .. path, method = method, body = text, stream = streaming,
-      headers = self:_request_headers(key, streaming), user_agent = USER_AGENT,
+      headers = self:_request_headers(key, streaming, extra), user_agent = USER_AGENT,
       connect_timeout = self.connect_timeout, timeout = timeout, idle_timeout = idle,
       first_token_timeout = streaming and first or nil,
       max_event = self.max_event, proxy = self.proxy, ca_file = self.ca_file,
@@ -232,6 +259,8 @@ function Client:_prepare(method, path, req, streaming, keyless)
     secret = key,
     retries = retries,
     attempt = 0,
+    trace = self._trace,
+    masked = self._trace and mask(key),
   }
 end
 
@@ -251,8 +280,10 @@ end
 -- what an error means for this endpoint.  -> value | nil, err
 function Client:_fetch(call, shape)
   while true do
+    trace.request(call)
     local x = core.request(call.spec)
     wait_finished(x)
+    if x:status() then trace.response(call, x) end
     local doc
     local err = response.transport_error(x, false)
     if not err then doc, err = response.decode(x, call.ctx) end
@@ -260,14 +291,21 @@ function Client:_fetch(call, shape)
       local value, serr = shape(doc, x)
       x:close()
       if value == nil then
-        return nil, errors.new { kind = "protocol", status = x:status(), message = serr }
+        err = errors.new { kind = "protocol", status = x:status(), message = serr }
+        trace.done(call, err)
+        return nil, err
       end
+      trace.done(call)
       return value
     end
     x:close()
     if call.reclassify then call.reclassify(err) end
     local wait = retry.wait(call, err)
-    if not wait then return nil, err end
+    if not wait then
+      trace.done(call, err)
+      return nil, err
+    end
+    trace.retry(call, err, wait)
     loop.sleep(wait)
   end
 end

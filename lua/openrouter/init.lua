@@ -16,6 +16,7 @@ local M = {
   new = Client.new,
   is_error = errors.is,
   spawn = loop.spawn,
+  on_error = loop.on_error,
   step = loop.step,
   run = loop.run,
   attach = require "openrouter.attach",

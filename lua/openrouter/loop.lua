@@ -23,6 +23,22 @@ local pack = table.pack or function(...) return { n = select("#", ...), ... } en
 -- least this often even if libcurl has nothing to say.
 local MAX_SLICE = 1.0
 
+-- A task that ends by raising: told to the on_error handler (the default
+-- writes one line to stderr; openrouter.on_error(nil) silences it), so an
+-- error never vanishes in a host loop.  A handler that raises is reported
+-- on stderr and never breaks the loop.
+local function default_on_error(err)
+  io.stderr:write("openrouter: task failed: ", (tostring(err):gsub("[\r\n]+", " ")), "\n")
+end
+local on_error = default_on_error
+
+function M.on_error(fn)
+  if fn ~= nil and type(fn) ~= "function" then
+    error("openrouter.on_error: expected a function or nil, got " .. type(fn), 2)
+  end
+  on_error = fn
+end
+
 local function finish(task, ok, ...)
   if task.done then return end             -- canceled (by itself): that stands
   task.done = true
@@ -30,6 +46,12 @@ local function finish(task, ok, ...)
   if ok then task.values = pack(...)
   else task.error = ... end
   tasks[task.co] = nil
+  if not ok and on_error then
+    local hok, herr = pcall(on_error, task.error, task)
+    if not hok then
+      io.stderr:write("openrouter: the on_error handler raised: ", tostring(herr), "\n")
+    end
+  end
 end
 
 -- Set by attach: called whenever a task parks, so an external loop can

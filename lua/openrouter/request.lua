@@ -5,14 +5,52 @@ local each = require "openrouter.each"
 local errors = require "openrouter.errors"
 local json = require "openrouter.json"
 local provider = require "openrouter.provider"
+local suggest = require "openrouter.suggest"
 
 local M = {}
 
 -- Fields of ours that never go on the wire.
 local LOCAL = {
-  prompt = true, system = true, variant = true, fallbacks = true,
+  prompt = true, system = true, variant = true, fallbacks = true, headers = true,
   timeout = true, idle_timeout = true, first_token_timeout = true, max_retries = true,
 }
+
+-- The fields OpenRouter documents (OPENROUTER.md 2.1, 2.3) and ours: an
+-- unknown field passes through unchanged, unless it is a near miss of one
+-- of these (one or two edits, two letters swapped) -- a typo that would
+-- otherwise go out silently (`promt`, `max_token`, `temprature`).
+local DOCUMENTED = {
+  "model", "messages", "prompt", "stream", "stream_options", "max_tokens",
+  "max_completion_tokens", "temperature", "top_p", "top_k", "frequency_penalty",
+  "presence_penalty", "repetition_penalty", "min_p", "top_a", "seed", "stop", "logit_bias",
+  "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "response_format",
+  "prediction", "user", "modalities", "reasoning_effort", "verbosity", "service_tier",
+  "metadata", "n", "models", "route", "provider", "plugins", "reasoning", "include_reasoning",
+  "usage", "transforms", "debug", "session_id", "cache_control", "prompt_cache_key",
+  "prompt_cache_options", "web_search_options", "image_config", "trace",
+  "stop_server_tools_when",
+}
+local KNOWN = {}
+for _, name in ipairs(DOCUMENTED) do KNOWN[name] = true end
+for name in each(LOCAL) do
+  if not KNOWN[name] then
+    KNOWN[name] = true
+    DOCUMENTED[#DOCUMENTED + 1] = name
+  end
+end
+table.sort(DOCUMENTED)
+
+-- nil, or the config error for a field that is a near miss of a known one.
+local function near_miss(k)
+  if type(k) ~= "string" or KNOWN[k] then return nil end
+  local meant = suggest.closest(k, DOCUMENTED, 2)
+  if not meant then return nil end
+  local err = errors.config(("unknown request field '%s' (did you mean %s?)"):format(k, meant),
+    ("a field OpenRouter does not know is sent as it is; if '%s' is what you mean, "):format(meant) ..
+    "rename the field")
+  err.field = k
+  return err
+end
 
 local function shallow_copy(t)
   local c = {}
@@ -33,6 +71,8 @@ function M.body(defaults, req, streaming)
   end
   local body = {}
   for k, v in each(req) do
+    local miss = near_miss(k)
+    if miss then return nil, miss end
     if not LOCAL[k] then body[k] = v end
   end
   body.model = req.model or defaults.model
@@ -89,9 +129,14 @@ function M.body(defaults, req, streaming)
     for k, v in each(req.provider or {}) do merged[k] = v end
     body.provider = merged
   end
+  if body.messages == nil then
+    return nil, errors.config("the request has no messages",
+      'pass messages = { { role = "user", content = "…" } }, or prompt = "…"')
+  end
   if streaming then body.stream = true else body.stream = nil end
   return body
 end
+
 
 -- The body as JSON text, or nil and a config error naming the bad field.
 function M.encode(body)

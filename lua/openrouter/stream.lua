@@ -12,6 +12,7 @@ local loop = require "openrouter.loop"
 local response = require "openrouter.response"
 local result = require "openrouter.result"
 local retry = require "openrouter.retry"
+local trace = require "openrouter.trace"
 
 local Stream = { __name = "openrouter.Stream" }
 Stream.__index = Stream
@@ -27,6 +28,7 @@ local calls = setmetatable({}, { __mode = "k" })
 function Stream.new(call)
   local self = setmetatable({ _delivered = 0, _acc = result.new() }, Stream)
   calls[self] = call
+  trace.request(call)
   self._x = core.request(call.spec)
   return self
 end
@@ -36,6 +38,7 @@ function Stream:_fail(err)
   self.error = err
   self._ended = true
   if self._x then self._x:close() end
+  trace.done(calls[self], err)
   return nil, err
 end
 
@@ -44,9 +47,11 @@ end
 function Stream:_failed(err)
   local wait = retry.wait(calls[self], err)
   if not wait then return self:_fail(err) end
+  trace.retry(calls[self], err, wait)
   self._x:close()
   self._x = nil
   self.status, self.headers = nil, nil     -- the next attempt has its own
+  self._responded = nil
   self._retry_at = core.now() + wait
   return false
 end
@@ -60,6 +65,7 @@ function Stream:_open()
   if self._retry_at then
     if core.now() < self._retry_at then return false end
     self._retry_at = nil
+    trace.request(calls[self])
     self._x = core.request(calls[self].spec)
   end
   local x = self._x
@@ -68,6 +74,10 @@ function Stream:_open()
   if not status then
     if not finished then return false end
     return self:_failed(response.transport_error(x, false))
+  end
+  if not self._responded then
+    self._responded = true                -- (once per attempt: _failed resets it)
+    trace.response(calls[self], x)
   end
   local headers = x:headers()
   local ctype = (headers["content-type"] or ""):lower()
@@ -167,6 +177,7 @@ function Stream:_take(text)
   local finished, done = x:state()
   if done then
     self._ended = true
+    trace.done(calls[self])
     -- a complete transfer can go now (its connection stays in the pool);
     -- one still reading the body's last bytes is left to finish
     if finished then x:close() end
@@ -245,6 +256,9 @@ function Stream:close()
     self._closed = true
     self._retry_at = nil                  -- cancels a pending retry
     if self._x then self._x:close() end
+    if not self._ended then
+      trace.done(calls[self], errors.new { kind = "canceled", message = "the stream was closed before its end" })
+    end
     loop.wake()                           -- a task waiting on it must hear now
   end
   return true

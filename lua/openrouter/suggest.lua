@@ -28,11 +28,12 @@ local function distance(a, b, limit)
 end
 
 -- The candidate closest to `name` (case-insensitive), or nil when none is
--- close enough to be a plausible typo.
-function M.closest(name, candidates)
+-- close enough to be a plausible typo: a third of the name's letters
+-- changed, at least one, at most `max` (default 3).
+function M.closest(name, candidates, max)
   if type(name) ~= "string" then return nil end
   local lname = name:lower()
-  local limit = math.max(1, math.min(3, math.floor(#lname / 3)))
+  local limit = math.max(1, math.min(max or 3, math.floor(#lname / 3)))
   local best, best_d
   for _, c in ipairs(candidates) do
     local d = distance(lname, c:lower(), limit)
