@@ -7,6 +7,18 @@
 #include "chat.h"
 #include "or_internal.h"
 
+/*
+** What this core.so was built for, readable in the file by a Lua that
+** cannot load it (a Lua 5.4 build in LuaJIT fails on a missing symbol):
+** init.lua finds it there and says which `make LUA_VERSION=` to run.
+*/
+#ifdef LUAJIT_VERSION
+#define OR_BUILT_FOR LUAJIT_VERSION
+#else
+#define OR_BUILT_FOR LUA_RELEASE
+#endif
+__attribute__((used)) static const char built_for[] = "openrouter.core built for " OR_BUILT_FOR ";";
+
 #if LUA_VERSION_NUM == 501 && !defined(LUAJIT_VERSION_NUM)
 void or_compat_setfuncs (lua_State *L, const luaL_Reg *l, int nup) {
   luaL_checkstack(L, nup + 1, "too many upvalues");

@@ -15,6 +15,11 @@
 
 #include <lua.h>
 #include <lauxlib.h>
+#if defined(__has_include)        /* LuaJIT: its version, and its own 5.2 API */
+#if __has_include(<luajit.h>)
+#include <luajit.h>
+#endif
+#endif
 
 #include "errclass.h"
 #include "multi.h"

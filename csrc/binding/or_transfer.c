@@ -342,14 +342,17 @@ static int xfer_classify (lua_State *L) {
   return or_push_class(L, &c);
 }
 
-/* x:failure() -> nil | kind, message, retryable */
+/* x:failure() -> nil | kind, message, retryable, curl_code (nil when the
+** failure was not libcurl's: a timer or limit of ours) */
 static int xfer_failure (lua_State *L) {
   or_xfer *x = checkxfer(L);
   if (!x->failed) return 0;
   lua_pushstring(L, errc_name(x->fail_kind));
   lua_pushstring(L, x->fail_msg);
   lua_pushboolean(L, errc_retryable(x->fail_kind));
-  return 3;
+  if (x->fail_curl != CURLE_OK) lua_pushinteger(L, (lua_Integer)x->fail_curl);
+  else lua_pushnil(L);
+  return 4;
 }
 
 static void setnum (lua_State *L, const char *k, double v) {

@@ -53,6 +53,7 @@ void or_xfer_settle (or_xfer *x, CURLcode rc) {
   if (x->failed) return;
   if (rc != CURLE_OK) {
     errc_kind k = errc_for_curl(rc, x->body_bytes > 0);
+    x->fail_curl = rc;
     const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
     if (k == ERRC_interrupted)
       or_xfer_fail(x, k, "the connection broke after the response began: %s", detail);

@@ -92,6 +92,7 @@ typedef struct or_xfer {
   int finished;
   int failed;
   errc_kind fail_kind;
+  CURLcode fail_curl;              /* libcurl's code when it ended the transfer */
   char fail_msg[320];
 } or_xfer;
 

@@ -51,21 +51,55 @@ local function is_loopback(host)
   return host == "localhost" or host == "[::1]" or host:match("^127%.%d+%.%d+%.%d+$") ~= nil
 end
 
--- "https://host[:port]/path" -> the URL without a trailing slash, or raise.
-local function check_base_url(url, allow_insecure)
-  local scheme, authority = url:match("^(%a[%w+.-]*)://([^/?#]+)")
+-- "https://host[:port]/path" -> the URL without a trailing slash, and its
+-- host; or raise.  `from`: where the URL came from, named in the message
+-- ("base_url", or the environment variable).
+local function check_base_url(url, allow_insecure, from)
+  local scheme, authority = url:match("^(%a[%w+.-]*)://([^/?#%s]+)")
   scheme = scheme and scheme:lower()
-  if scheme ~= "http" and scheme ~= "https" then
-    raise(("base_url must be an http(s) URL, got %q"):format(url),
+  if (scheme ~= "http" and scheme ~= "https") or url:find("%s") then
+    raise(("%s must be an http(s) URL, got %q"):format(from, url),
       "e.g. " .. DEFAULT_BASE_URL)
   end
   local host = authority:gsub("^.*@", "")
   host = host:match("^(%[.-%])") or host:match("^([^:]+)")
   if scheme == "http" and not allow_insecure and not is_loopback(host or "") then
-    raise(("base_url %q sends the API key unencrypted"):format(url),
+    raise(("%s %q sends the API key unencrypted"):format(from, url),
       "use https://, or pass allow_insecure = true if you really mean it")
   end
-  return (url:gsub("/+$", ""))
+  return (url:gsub("/+$", "")), host
+end
+
+-- A proxy option: "[scheme://][user:pass@]host[:port]" with a scheme
+-- libcurl knows, or raise (libcurl would fail every request instead).
+local PROXY_SCHEMES = { http = true, https = true, socks4 = true, socks4a = true,
+                        socks5 = true, socks5h = true }
+local function check_proxy(p)
+  local scheme, rest = p:match("^(%a[%w+.-]*)://(.*)$")
+  if not scheme then rest = p end
+  if p:find("[%s%c]") or (scheme and not PROXY_SCHEMES[scheme:lower()]) or
+     not rest:match("^[^/?#]*[%w%]]") then
+    raise(("proxy must be a proxy URL such as http://proxy.example:3128, got %q"):format(p),
+      "schemes: http, https, socks4, socks4a, socks5, socks5h")
+  end
+end
+
+-- The proxy a request to `host` goes through, as libcurl picks it (the
+-- option, else the environment), without credentials: for hints.
+local function proxy_in_use(option, https, host)
+  local p = option
+  if not p then
+    p = https and (os.getenv("https_proxy") or os.getenv("HTTPS_PROXY")) or
+        (not https and os.getenv("http_proxy")) or nil
+    p = p or os.getenv("all_proxy") or os.getenv("ALL_PROXY")
+    local no = os.getenv("no_proxy") or os.getenv("NO_PROXY") or ""
+    for entry in no:gmatch("[^,%s]+") do
+      entry = entry:gsub("^%.", ""):lower()
+      if entry == "*" or host == entry or host:sub(-#entry - 1) == "." .. entry then p = nil end
+    end
+  end
+  if p == nil or p == "" then return nil end
+  return (p:gsub("^(%a[%w+.-]*://)[^/@]*@", "%1"):gsub("^[^/@]*@", ""))
 end
 
 local TOKEN = "^[!#$%%&'*+%-.^_`|~%w]+$"
@@ -146,9 +180,14 @@ function Client.new(opts)
       if type(m) ~= "string" then raise(("fallbacks[%d] must be a model id string, got %s"):format(i, type(m))) end
     end
   end
+  if opts.proxy ~= nil then check_proxy(opts.proxy) end
   local self = setmetatable({}, Client)
-  self.base_url = check_base_url(opts.base_url or os.getenv("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL,
-                                 opts.allow_insecure)
+  local env_url = os.getenv("OPENROUTER_BASE_URL")
+  if env_url == "" then env_url = nil end
+  local host
+  self.base_url, host = check_base_url(opts.base_url or env_url or DEFAULT_BASE_URL,
+    opts.allow_insecure, opts.base_url and "base_url" or env_url and "OPENROUTER_BASE_URL" or "base_url")
+  self._proxy = proxy_in_use(opts.proxy, self.base_url:match("^https:") ~= nil, host:lower())
   for _, k in ipairs { "model", "provider", "fallbacks", "app_url", "app_title", "proxy",
                        "ca_file", "max_event", "first_token_timeout" } do
     self[k] = opts[k]
@@ -163,8 +202,16 @@ function Client.new(opts)
   self._trace = opts.trace or (os.getenv("OPENROUTER_TRACE") == "1" and trace.stderr) or nil
   local key = opts.api_key or os.getenv("OPENROUTER_API_KEY")
   if key == "" then key = nil end
-  if key and key:find("[\r\n%z]") then raise("api_key contains CR, LF or NUL") end
+  if key and key:find("[\r\n%z]") then
+    if opts.api_key then
+      raise("api_key contains a line break (CR, LF) or NUL",
+        'strip it: api_key = key:gsub("%s+$", "")')
+    end
+    raise("OPENROUTER_API_KEY contains a line break (CR, LF) or NUL",
+      "strip the trailing newline: export OPENROUTER_API_KEY=\"$(tr -d '\\r\\n' < keyfile)\"")
+  end
   secrets[self] = key
+  self._key_from = opts.api_key and "api_key" or "OPENROUTER_API_KEY"
   return self
 end
 
@@ -255,6 +302,8 @@ function Client:_prepare(method, path, req, streaming, keyless)
     ctx = {
       model = body and body.model, provider = body and body.provider,
       suggest = function(model) return client:_closest_models(model) end,
+      key_shaped = key ~= nil and key:match("^sk%-or%-") ~= nil, key_from = self._key_from,
+      base_url = self.base_url, proxy = self._proxy, max_event = self.max_event,
     },
     secret = key,
     retries = retries,
@@ -285,7 +334,7 @@ function Client:_fetch(call, shape)
     wait_finished(x)
     if x:status() then trace.response(call, x) end
     local doc
-    local err = response.transport_error(x, false)
+    local err = response.transport_error(x, false, call.ctx)
     if not err then doc, err = response.decode(x, call.ctx) end
     if doc then
       local value, serr = shape(doc, x)

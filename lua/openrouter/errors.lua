@@ -36,6 +36,8 @@ local HINTS = {
   overloaded = "the provider is overloaded; retry later or add fallbacks",
   server = "OpenRouter had an internal error; retry later",
   timeout = "raise timeout / idle_timeout, or stream long requests",
+  max_event = "an event of the stream was larger than max_event: raise the client option max_event (bytes) if such answers are expected",
+  max_body = "the answer was larger than the 64 MiB a body may be: is base_url an OpenRouter API?",
   network = "check the network and base_url; is a proxy needed (HTTPS_PROXY)?",
   tls = "check the system CA certificates, or pass ca_file",
   interrupted = "the answer is incomplete; retry the request",
@@ -75,14 +77,53 @@ function M.new(fields)
   if e.retryable == nil then e.retryable = false end
   if e.partial == nil then e.partial = false end
   if e.partial then e.retryable = false end
-  if e.hint == nil then
-    -- a local timer names its option in the message: say which to raise
-    local option = e.kind == "timeout" and type(e.message) == "string"
-      and e.message:match("%((%a+_?%a*timeout)%)")
-    e.hint = option and ("raise %s, or check why the server is slow"):format(option)
-      or HINTS[e.kind]
-  end
+  if e.hint == nil then e.hint = HINTS[e.kind] end
   return e
+end
+
+-- libcurl codes of a certificate that was not accepted (as opposed to a
+-- handshake that never happened).
+local CERT_CODES = { [51] = true, [58] = true, [60] = true, [77] = true, [80] = true,
+                     [82] = true, [83] = true, [90] = true, [91] = true }
+
+-- The hint for a transport failure: the words of the failure, and what the
+-- call knows (ctx: base_url, proxy as shown, max_event).
+local function transport_hint(e, ctx)
+  local msg = type(e.message) == "string" and e.message or ""
+  if e.kind == "timeout" then
+    local option = msg:match("%(([%a_]*timeout)%)")
+    if option == "first_token_timeout" then
+      return "no text came within first_token_timeout: raise it, or pick a faster model or " ..
+        "provider; this failure is retried (max_retries) as long as nothing had arrived"
+    end
+    if option then return ("raise %s, or check why the server is slow"):format(option) end
+  elseif e.kind == "network" and ctx.proxy then
+    return ("check the proxy %s (the proxy option, or HTTPS_PROXY / https_proxy / ALL_PROXY): " ..
+      "the request did not get through it"):format(ctx.proxy)
+  elseif e.kind == "tls" then
+    if msg:find("wrong version number", 1, true) or msg:find("packet length too long", 1, true)
+       or msg:find("unexpected eof", 1, true) then
+      return ("%s does not speak TLS there: check its scheme (http:// or https://) and port")
+        :format(ctx.base_url or "the server")
+    end
+    if not CERT_CODES[e.curl_code] then
+      return "the TLS handshake failed: check base_url's host and port, and any proxy in between"
+    end
+  elseif e.kind == "protocol" and msg:find("(max_event)", 1, true) then
+    return ctx.max_event
+      and ("raise the client option max_event (now %d bytes) if such events are expected"):format(ctx.max_event)
+      or HINTS.max_event
+  elseif e.kind == "protocol" and msg:find("(max_body)", 1, true) then
+    return HINTS.max_body
+  end
+  return HINTS[e.kind]
+end
+
+-- An error of a transfer that failed in transport, or by a local timer or
+-- limit (fields from x:failure()), with its hint.
+function M.transport(fields, ctx)
+  fields.hint = transport_hint(fields, ctx or {})
+  return M.new(fields)
 end
 
 function M.is(v)
@@ -172,6 +213,10 @@ local function hint_for(e, ctx)
     if #set > 0 then
       return "no provider meets the routing; relax " .. table.concat(set, ", ")
     end
+  elseif e.kind == "auth" and ctx and ctx.key_shaped then
+    return ("the key (from %s) looks like an OpenRouter key but was refused: check at " ..
+      "https://openrouter.ai/settings/keys that it is not revoked, expired or mistyped, and " ..
+      "that api_key / OPENROUTER_API_KEY holds the key you meant"):format(ctx.key_from or "api_key")
   elseif e.kind == "provider" and e.provider then
     return ("%s failed; retry, or route around it with provider = { ignore = { %q } }")
       :format(e.provider, e.provider)

@@ -11,11 +11,11 @@ local nonnull = json.nonnull
 
 -- The error for a transfer that failed in transport (or by a local timer
 -- or limit), or nil.  `partial`: chunks already reached the caller.
-function M.transport_error(x, partial)
-  local kind, message, retryable = x:failure()
+function M.transport_error(x, partial, ctx)
+  local kind, message, retryable, curl_code = x:failure()
   if not kind then return nil end
-  return errors.new { kind = kind, message = message, retryable = retryable,
-                      partial = partial and true or false }
+  return errors.transport({ kind = kind, message = message, retryable = retryable,
+                            curl_code = curl_code, partial = partial and true or false }, ctx)
 end
 
 -- A completed non-SSE body as a decoded JSON object, or nil, err: an error

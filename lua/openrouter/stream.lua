@@ -73,7 +73,7 @@ function Stream:_open()
   local finished = x:state()
   if not status then
     if not finished then return false end
-    return self:_failed(response.transport_error(x, false))
+    return self:_failed(response.transport_error(x, false, calls[self].ctx))
   end
   if not self._responded then
     self._responded = true                -- (once per attempt: _failed resets it)
@@ -87,7 +87,7 @@ function Stream:_open()
   end
   -- Not an event stream: an error status, or a 2xx JSON body.
   if not finished then return false end
-  local err = response.transport_error(x, false)
+  local err = response.transport_error(x, false, calls[self].ctx)
   if not err then
     local res
     res, err = response.decode(x, calls[self].ctx)
@@ -186,7 +186,7 @@ function Stream:_take(text)
   if finished then
     local partial = self._delivered > 0
     -- (the transfer names what was missing; this is only a safety net)
-    return self:_failed(response.transport_error(x, partial)
+    return self:_failed(response.transport_error(x, partial, calls[self].ctx)
       or errors.new { kind = "interrupted", partial = partial,
                       message = "the stream ended before its end marker" })
   end

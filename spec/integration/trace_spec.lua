@@ -32,21 +32,7 @@ local function types(events)
   return table.concat(t, " ")
 end
 
--- Run Lua code in a process of its own, with env; returns its stderr.
-local function stderr_of(code, env)
-  local lua = os.getenv("OR_LUA") or "lua5.4"
-  local cpath = package.cpath:match("^([^;]*)")
-  local script = os.tmpname()
-  local f = assert(io.open(script, "w"))
-  f:write(code)
-  f:close()
-  local p = assert(io.popen(("%s LUA_PATH='./lua/?.lua;./lua/?/init.lua;./?.lua;;' LUA_CPATH='%s;;' %s %s 2>&1 >/dev/null")
-    :format(env or "", cpath, lua, script)))
-  local out = p:read("*a")
-  p:close()
-  os.remove(script)
-  return out
-end
+local stderr_of = h.run_lua
 
 describe("the trace option", function()
   it("tells a chat's request, response and end, the key masked", function()

@@ -37,4 +37,23 @@ end
 
 M.TEXT = "Hello, world from fake OpenRouter!"
 
+-- Run Lua `code` in a process of its own (the interpreter under test, the
+-- module of this checkout), `env` before it ("NAME=value ...").  Returns
+-- what it wrote to stderr (`which` = "stderr", the default) or to both.
+function M.run_lua(code, env, which, interpreter)
+  local lua = interpreter or os.getenv("OR_LUA") or "lua5.4"
+  local cpath = package.cpath:match("^([^;]*)")
+  local script = os.tmpname()
+  local f = assert(io.open(script, "w"))
+  f:write(code)
+  f:close()
+  local redirect = which == "both" and "2>&1" or "2>&1 >/dev/null"
+  local p = assert(io.popen(("%s LUA_PATH='./lua/?.lua;./lua/?/init.lua;./?.lua;;' LUA_CPATH='%s;;' %s %s %s")
+    :format(env or "", cpath, lua, script, redirect)))
+  local out = p:read("*a")
+  p:close()
+  os.remove(script)
+  return out
+end
+
 return M
