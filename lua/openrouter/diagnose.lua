@@ -94,8 +94,12 @@ local function check_account(self, add, has_key, reached)
   return true
 end
 
+-- How to run the checks that need a model, for a report that had none.
+local HOW = 'give one: client:diagnose { model = "openai/gpt-4o-mini" }, or ' ..
+            "lua5.4 examples/doctor.lua openai/gpt-4o-mini"
+
 local function check_model(add, model, models)
-  if not model then add("model", nil, "skipped: no model given (opts.model or the client's model)") return end
+  if not model then add("model", nil, "skipped: no model given; " .. HOW) return end
   if not models then add("model", nil, "skipped: the model list could not be fetched") return end
   local base = strip_routing(model)
   local ids = {}
@@ -113,18 +117,32 @@ local function check_model(add, model, models)
   return false
 end
 
+-- The probe asks for a few dozen tokens: enough text to see whether it
+-- flows.  A model writes at most a few hundred tokens a second, so its
+-- text spreads over many milliseconds; text that all arrives within
+-- BUFFERED_SPREAD was held back and let go at once (a buffering proxy).
+local PROBE = { prompt = "Count from 1 to 30, one number per line, nothing else.", max_tokens = 80 }
+local BUFFERED_SPREAD = 0.005
+local MIN_PIECES = 3
+
 -- skip: why the probe cannot run (nil: it can)
 local function check_live(self, add, model, opts, skip)
   if opts.live == false then add("live request", nil, "skipped: live = false") return end
-  skip = skip or (not model and "no model to ask (opts.model or the client's model)")
+  skip = skip or (not model and "no model to ask; " .. HOW)
   if skip then add("live request", nil, "skipped: " .. skip) return end
-  local s, err = self:stream { model = model, prompt = "Reply with OK.", max_tokens = 1,
+  local s, err = self:stream { model = model, prompt = PROBE.prompt, max_tokens = PROBE.max_tokens,
                                max_retries = 0, timeout = opts.timeout }
-  local chunks = 0
+  local first, last, pieces = nil, nil, 0
   if s then
     repeat
       local chunk, e = s:next()
-      if chunk then chunks = chunks + 1 end
+      local choice = chunk and type(chunk.choices) == "table" and chunk.choices[1]
+      local text = type(choice) == "table" and type(choice.delta) == "table" and choice.delta.content
+      if type(text) == "string" and text ~= "" then
+        last = core.now()
+        first = first or last
+        pieces = pieces + 1
+      end
       err = e
     until chunk == nil
   end
@@ -136,11 +154,15 @@ local function check_live(self, add, model, opts, skip)
   local info = s:info()
   add("live request", true, ("%s served by %s; first byte after %.2f s"):format(
     tostring(s.model), tostring(s.provider), info.first_byte or info.elapsed or 0))
-  if chunks >= 2 and (info.event_reads or 0) < 2 then
-    add("streaming", false, ("all %d chunks arrived at once"):format(chunks),
+  if pieces < MIN_PIECES then
+    add("streaming", nil, ("skipped: the answer came in %d piece%s of text, too few to judge")
+      :format(pieces, pieces == 1 and "" or "s"))
+  elseif last - first < BUFFERED_SPREAD then
+    add("streaming", false, ("all %d pieces of text arrived at once (within %.1f ms)")
+      :format(pieces, (last - first) * 1000),
       "something between you and OpenRouter buffers the stream (a proxy?); text will only show at the end")
   else
-    add("streaming", true, ("%d chunks in %d network reads"):format(chunks, info.event_reads or 0))
+    add("streaming", true, ("%d pieces of text over %.0f ms"):format(pieces, (last - first) * 1000))
   end
 end
 

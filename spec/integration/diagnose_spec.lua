@@ -81,6 +81,34 @@ describe("client:diagnose", function()
     assert.is_false(check(h.client():diagnose { model = "openai/gpt-4o:free", live = false }, "model").ok)
   end)
 
+  it("is green for the fake server's default model, which streams like a model (paced)", function()
+    for _, model in ipairs { "openai/gpt-4o-mini", "openai/gpt-4o" } do
+      local report = h.client():diagnose { model = model }
+      assert.is_true(report.ok, tostring(report))
+      local c = check(report, "streaming")
+      assert.is_true(c.ok)
+      assert.matches("^6 pieces of text over %d+ ms$", c.detail)
+    end
+  end)
+
+  it("judges streaming by timing, and skips an answer too short to judge", function()
+    local report = h.client():diagnose { model = "fake/chunks-2" }
+    local c = check(report, "streaming")
+    assert.is_nil(c.ok)
+    assert.matches("too few to judge", c.detail)
+  end)
+
+  it("says how to run the checks a model needs when none was given", function()
+    local c = h.client { model = nil }
+    local report = openrouter.new { api_key = h.KEY, base_url = c.base_url, max_retries = 0 }:diagnose()
+    for _, name in ipairs { "model", "live request" } do
+      local ch = check(report, name)
+      assert.is_nil(ch.ok)
+      assert.matches("examples/doctor%.lua openai/gpt%-4o%-mini", ch.detail)
+      assert.matches('client:diagnose { model = "openai/gpt%-4o%-mini" }', ch.detail)
+    end
+  end)
+
   it("spots a buffering proxy: every chunk at once", function()
     local report = h.client():diagnose { model = "fake/buffered" }
     assert.is_true(check(report, "live request").ok)

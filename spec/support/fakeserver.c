@@ -44,7 +44,8 @@
  * deltas "Hello" "," " world" " from" " fake" " OpenRouter!", A = a content
  * chunk "a", S = stop chunk, U = usage chunk ("choices":[]), T = the end of
  * the chunked body.  Every stream starts with R, like the real service.
- *   normal, crlf, cr, drip, delay-N  R D S U [DONE] T
+ *   normal, crlf, cr, drip, delay-N  R D S U [DONE] T (normal: the deltas 2 ms
+ *                                    apart, as a model streams)
  *   slow-N                           the same, N ms between events
  *   keepalive-N                      N ": OPENROUTER PROCESSING" comments,
  *                                    50 ms apart, then the normal stream
@@ -133,6 +134,7 @@
 #define MAX_CONNS_CAP     65536
 #define KEEPALIVE_GAP_MS  50
 #define DRIP_GAP_MS       1
+#define NORMAL_GAP_MS     2        /* the normal stream: between its text deltas */
 #define LINGER_MS         1000     /* after an error reply, drain input this long */
 #define NUM_DIGITS_MAX    10
 #define STATUS_MIN        200
@@ -945,6 +947,7 @@ struct response {
   int batch_break;   /* end the current HTTP chunk here */
   const char *eol;   /* the SSE line end: "\n", "\r\n" or "\r" */
   int64_t gap_ms;    /* slow-N: pause between events */
+  int64_t delta_gap_ms;  /* normal: pause between its text deltas, like a model */
   int gap_pending;   /* pause `gap_next` ms before the next event */
   int64_t gap_next;
   int drip, drip_ready;
@@ -1340,6 +1343,7 @@ static void start_stream(struct conn *c, const struct scenario *sc) {
   if (sc->kind == SC_CRLF) r->eol = "\r\n";
   if (sc->kind == SC_CR) r->eol = "\r";
   if (sc->kind == SC_SLOW) r->gap_ms = (int64_t)sc->n;
+  if (sc->kind == SC_NORMAL) r->delta_gap_ms = NORMAL_GAP_MS;
   if (sc->kind == SC_DRIP) r->drip = 1;
   prepare_stream_text(r);
   set_program(r, sc);
@@ -1354,7 +1358,8 @@ static int op_terminal(enum op_kind k) { return k == OP_END || k == OP_DROP || k
    complete), and arms the pause before the next event if there is one. */
 static void advance(struct response *r, uint64_t k) {
   enum op_kind kind = r->ops[r->op].kind;
-  int64_t gap = kind == OP_COMMENTS ? KEEPALIVE_GAP_MS : r->gap_ms;
+  int64_t gap = kind == OP_COMMENTS ? KEEPALIVE_GAP_MS
+              : kind == OP_DELTAS && r->delta_gap_ms > 0 ? r->delta_gap_ms : r->gap_ms;
   r->sub += k;
   if (r->sub >= r->ops[r->op].count) { r->op++; r->sub = 0; }
   if (k > 0 && gap > 0 && !op_terminal(r->ops[r->op].kind)) {
