@@ -3,7 +3,9 @@
 #   make                       build build/$(LUA_VERSION)/openrouter/core.so (Lua 5.4)
 #   make LUA_VERSION=luajit    the same for LuaJIT (also 5.1, 5.2, 5.3)
 #   make test                  install what is missing, run every test (Lua 5.4)
-#   make demo                  stream a chat (the fake server, or the real API with OPENROUTER_API_KEY)
+#   make demo                  stream a chat (the fake server, or the real API with OPENROUTER_API_KEY;
+#                              FAKE=1: the fake server even then)
+#   make fake-server           the fake server in the foreground, for your own scripts
 
 SHELL       := /bin/bash
 LUA_VERSION ?= 5.4
@@ -49,7 +51,7 @@ FUZZERS     := $(patsubst spec/c/%_fuzz.c,%,$(wildcard spec/c/*_fuzz.c))
 # A Lua module for the specs only: the SSE parser seen from Lua.
 SSE_PROBE   := $(BUILD)/test/sse_probe.so
 
-.PHONY: all test test-all test-long test-build test-c demo fakeserver-selftest fuzz fuzz-check fuzz-one asan valgrind bench install clean deps check-exports
+.PHONY: all test test-all test-long test-build fake-server paths test-c demo fakeserver-selftest fuzz fuzz-check fuzz-one asan valgrind bench install clean deps check-exports
 
 all: $(CORE)
 
@@ -118,8 +120,19 @@ test-long: deps
 	  echo "$$out" | grep -vE '^ok '; tally "$$out"; done; \
 	echo "$$passed passed, $$failed failed, $$skipped skipped"; [ $$failed -eq 0 ]
 
-demo: deps $(CORE) $(FAKESERVER)
-	@bash examples/demo.sh $(LUA) $(BUILD)
+demo: $(CORE) $(FAKESERVER)
+	@bash .ci/deps demo
+	@FAKE=$(FAKE) bash examples/demo.sh $(LUA) $(BUILD)
+
+# The fake server in the foreground, for your own scripts (PORT=8089 to
+# pick its port); prints the OPENROUTER_BASE_URL to export.
+fake-server: $(FAKESERVER)
+	@bash spec/support/fake-server $(PORT)
+
+# The paths that make this checkout's module loadable: eval "$$(make -s paths)"
+paths: $(CORE)
+	@echo "export LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;'"
+	@echo "export LUA_CPATH='$(CURDIR)/$(BUILD)/?.so;;'"
 
 build/nodlclose.so: spec/support/nodlclose.c
 	@mkdir -p build

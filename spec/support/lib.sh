@@ -1,8 +1,8 @@
 # spec/support/lib.sh -- shell helpers shared by the test, CI and demo
 # scripts (source it; bash).
 #
-#   fake_start DIR    start build/fakeserver on a free loopback port (its
-#                     port file in DIR); sets FAKE_PID and FAKE_URL
+#   fake_start DIR    start build/fakeserver on a free loopback port (or
+#                     $FAKE_PORT; its port file in DIR); sets FAKE_PID and FAKE_URL
 #                     (http://127.0.0.1:PORT/api/v1); fails if it does not
 #                     come up.  fake_stop ends it (also run it from a trap).
 #   tally TEXT        add the last "N passed, N failed[, N skipped]" line of
@@ -13,7 +13,7 @@ fake_start() {
   local dir=$1 root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
   # a sanitizer preloaded for the module under test has no business here
-  env -u LD_PRELOAD "$root/build/fakeserver" --port-file "$dir/port" \
+  env -u LD_PRELOAD "$root/build/fakeserver" --port "${FAKE_PORT:-0}" --port-file "$dir/port" \
     --lifetime "${FAKE_LIFETIME:-600}" --idle "${FAKE_IDLE:-120}" >/dev/null 2>&1 &
   FAKE_PID=$!
   for _ in $(seq 200); do [ -s "$dir/port" ] && break; sleep 0.05; done
