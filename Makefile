@@ -51,7 +51,7 @@ FUZZERS     := $(patsubst spec/c/%_fuzz.c,%,$(wildcard spec/c/*_fuzz.c))
 # A Lua module for the specs only: the SSE parser seen from Lua.
 SSE_PROBE   := $(BUILD)/test/sse_probe.so
 
-.PHONY: all test test-all test-long test-build fake-server paths test-c demo fakeserver-selftest fuzz fuzz-check fuzz-one asan valgrind bench install clean deps check-exports
+.PHONY: all test test-all test-long test-build fake-server paths lint test-c demo fakeserver-selftest fuzz fuzz-check fuzz-one asan valgrind bench install clean deps check-exports
 
 all: $(CORE)
 
@@ -85,10 +85,12 @@ test-c: $(C_TESTS)
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := $(C_TEST_FLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz:
+	@bash .ci/deps fuzz
 	@for t in $(FUZZERS); do $(MAKE) -s fuzz-one T=$$t || exit 1; done
 
 # CI's bounded run of every fuzzer, with a tally line.
 fuzz-check:
+	@bash .ci/deps fuzz
 	@mkdir -p build; p=0; f=0; for t in $(FUZZERS); do \
 	  if $(MAKE) -s fuzz-one T=$$t > build/fuzz-$$t.log 2>&1; then p=$$((p+1)); echo "fuzz $$t: ok ($$(grep -o 'Done [0-9]* runs' build/fuzz-$$t.log))"; \
 	  else f=$$((f+1)); echo "fuzz $$t: FAILED"; tail -n 30 build/fuzz-$$t.log; fi; done; \
@@ -109,11 +111,13 @@ deps:
 test: deps test-build
 	@bash spec/support/run-tests $(LUA_VERSION) $(BUILD)
 
-test-all: deps
+test-all:
+	@bash .ci/deps all
 	@bash spec/support/run-all
 
 # The #long specs (a 1 000 000-chunk stream), on Lua 5.4 and LuaJIT.
-test-long: deps
+test-long:
+	@bash .ci/deps 5.4 && bash .ci/deps luajit
 	@$(MAKE) -s LUA_VERSION=5.4 test-build && $(MAKE) -s LUA_VERSION=luajit test-build
 	@. spec/support/lib.sh; passed=0 failed=0 skipped=0; \
 	for v in 5.4 luajit; do out=$$(OR_TAGS=long bash spec/support/run-tests $$v build/$$v 2>&1); \
@@ -144,6 +148,7 @@ asan: build/nodlclose.so
 	  LDFLAGS="-fsanitize=address,undefined" OR_RUNNER=asan test
 
 valgrind: test-build build/nodlclose.so
+	@bash .ci/deps valgrind
 	@OR_RUNNER=valgrind bash spec/support/run-tests $(LUA_VERSION) $(BUILD)
 
 # Figures, not tests: this module against its peers (spec/bench/run.lua),
@@ -156,6 +161,12 @@ bench: $(CORE) $(FAKESERVER)
 	  -o build/bench/floor spec/bench/floor.c $(CURL_LIBS)
 	@lua5.4 spec/bench/run.lua
 	@$(CC) $(C_TEST_FLAGS) -O2 -o build/sse_bench spec/c/sse_bench.c $(ENGINE_SRC) $(CURL_LIBS) && build/sse_bench
+
+# Static checks of the Lua (Debian's lua-check, config in .luacheckrc).
+lint:
+	@bash .ci/deps lint
+	@if luacheck --no-color --quiet lua spec examples; then echo "luacheck: clean"; echo "1 passed, 0 failed"; \
+	else echo "0 passed, 1 failed"; exit 1; fi
 
 # The fake server's own checks (curl against every route and scenario).
 fakeserver-selftest:

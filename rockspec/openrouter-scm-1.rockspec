@@ -55,6 +55,7 @@ build = {
       ["openrouter.stream"] = "lua/openrouter/stream.lua",
       ["openrouter.suggest"] = "lua/openrouter/suggest.lua",
       ["openrouter.trace"] = "lua/openrouter/trace.lua",
+      ["openrouter.types"] = "lua/openrouter/types.lua",
    },
    copy_directories = { "examples" },
 }

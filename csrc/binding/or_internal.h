@@ -26,7 +26,7 @@
 
 #pragma GCC visibility push(hidden)
 
-#define OR_VERSION      "0.1.0"
+#define OR_VERSION      "0.2.0"
 #define OR_ENGINE_MT    "openrouter.Engine"
 #define OR_TRANSFER_MT  "openrouter.Transfer"
 

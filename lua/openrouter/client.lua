@@ -148,7 +148,8 @@ local function check_number(opts, name, min_exclusive)
   end
 end
 
-function Client.new(opts)
+-- openrouter.new(opts): a client (the module's constructor, not a method).
+local function new(opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then raise("openrouter.new expects a table of options, got " .. type(opts)) end
   for k, v in each(opts) do
@@ -168,7 +169,7 @@ function Client.new(opts)
   if retries ~= nil and (retries < 0 or retries ~= math.floor(retries) or retries > 100) then
     raise("max_retries must be a whole number from 0 to 100, got " .. tostring(retries))
   end
-  if opts.max_event ~= nil and not (opts.max_event >= 1024) then
+  if opts.max_event ~= nil and not (opts.max_event >= 1024) then   -- luacheck: ignore 581 (NaN)
     raise("max_event must be at least 1024 bytes")
   end
   if opts.provider ~= nil then
@@ -327,7 +328,7 @@ end
 -- makes the caller's value of the decoded body (or nil and what was
 -- missing: a protocol error).  call.reclassify(err), when given, adjusts
 -- what an error means for this endpoint.  -> value | nil, err
-function Client:_fetch(call, shape)
+function Client:_fetch(call, shape)   -- luacheck: ignore 212/self (a method for endpoints.lua)
   while true do
     trace.request(call)
     local x = core.request(call.spec)
@@ -370,7 +371,7 @@ end
 local function stream(self, req)
   local call, err = self:_prepare("POST", "/chat/completions", req, true)
   if not call then return nil, err end
-  local s = Stream.new(call)
+  local s = Stream._create(call)
   while true do
     local ok
     ok, err = s:_open()
@@ -411,4 +412,4 @@ function Client:diagnose(opts)
   return errors.scrub(diagnose.run(self, opts, facts), key)
 end
 
-return Client
+return { new = new }

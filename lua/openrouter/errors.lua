@@ -32,11 +32,13 @@ local HINTS = {
   bad_request = "check the request fields against https://openrouter.ai/docs/api-reference/parameters",
   rate_limited = "slow down, or retry after retry_after seconds",
   provider = "the model's provider failed; retry, or route around it with provider = { ignore = {...} }",
-  unavailable = "no provider meets the routing: relax `provider` (order/only/ignore/quantizations/max_price) or allow_fallbacks = true",
+  unavailable = "no provider meets the routing: relax `provider` " ..
+    "(order/only/ignore/quantizations/max_price) or allow_fallbacks = true",
   overloaded = "the provider is overloaded; retry later or add fallbacks",
   server = "OpenRouter had an internal error; retry later",
   timeout = "raise timeout / idle_timeout, or stream long requests",
-  max_event = "an event of the stream was larger than max_event: raise the client option max_event (bytes) if such answers are expected",
+  max_event = "an event of the stream was larger than max_event: raise the client option " ..
+    "max_event (bytes) if such answers are expected",
   max_body = "the answer was larger than the 64 MiB a body may be: is base_url an OpenRouter API?",
   network = "check the network and base_url; is a proxy needed (HTTPS_PROXY)?",
   tls = "check the system CA certificates, or pass ca_file",

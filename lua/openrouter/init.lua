@@ -8,7 +8,7 @@
 -- A core.so built for another Lua cannot load here (a Lua 5.4 build in
 -- LuaJIT misses lua_newuserdatauv, and so on): say which it was built for
 -- and what to run, instead of a bare "undefined symbol".
-local function core_for_another_lua(message)
+local function core_for_another_lua()
   local path = package.searchpath and package.searchpath("openrouter.core", package.cpath)
   local f = path and io.open(path, "rb")
   local built = f and f:read("*a"):match("openrouter%.core built for ([^;]+);")
@@ -24,17 +24,16 @@ end
 
 local found, core = pcall(require, "openrouter.core")
 if not found then
-  error(tostring(core):find("undefined symbol", 1, true) and core_for_another_lua(core)
-        or core, 0)
+  error(tostring(core):find("undefined symbol", 1, true) and core_for_another_lua() or core, 0)
 end
-local Client = require "openrouter.client"
+local client = require "openrouter.client"
 local errors = require "openrouter.errors"
 local json = require "openrouter.json"
 local loop = require "openrouter.loop"
 
 local M = {
   VERSION = core.VERSION,
-  new = Client.new,
+  new = client.new,
   is_error = errors.is,
   spawn = loop.spawn,
   on_error = loop.on_error,

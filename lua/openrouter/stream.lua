@@ -25,7 +25,7 @@ local calls = setmetatable({}, { __mode = "k" })
 
 -- call: a prepared request (client.lua); the stream sends it at once and
 -- again on a retryable failure before the first chunk.
-function Stream.new(call)
+function Stream._create(call)
   local self = setmetatable({ _delivered = 0, _acc = result.new() }, Stream)
   calls[self] = call
   trace.request(call)

@@ -103,7 +103,7 @@ describe("the scheduler", function()
     assert.equal("timeout", err.kind)
     assert.is_false(task.done)
     assert.is_true(task:cancel())
-    task = nil
+    task = nil                              -- luacheck: ignore 311 (let the GC have it)
     assert.is_truthy(h.eventually(function() collectgarbage() return core.active() == 0 end))
   end)
 
@@ -148,7 +148,7 @@ describe("the scheduler", function()
     assert.is_true(task:cancel())
     assert.is_false(task:cancel())
     assert.equal("canceled", task.error.kind)
-    task = nil
+    task = nil                              -- luacheck: ignore 311 (let the GC have it)
     assert.is_truthy(h.eventually(function()
       collectgarbage()
       collectgarbage()
