@@ -318,13 +318,16 @@ static int xfer_body (lua_State *L) {
   return 1;
 }
 
-/* x:state() -> finished, saw_end, queued   (cheap: called in wait loops) */
+/* x:state() -> finished, saw_end, queued, sse (cheap: called in wait
+** loops); sse: the answer is an event stream (a stream request answered 2xx
+** with text/event-stream, or no Content-Type) */
 static int xfer_state (lua_State *L) {
   or_xfer *x = checkxfer(L);
   lua_pushboolean(L, x->finished);
   lua_pushboolean(L, x->saw_end);
   lua_pushinteger(L, (lua_Integer)x->events.count);
-  return 3;
+  lua_pushboolean(L, x->sse_mode);
+  return 4;
 }
 
 /*
@@ -375,6 +378,17 @@ static int xfer_info (lua_State *L) {
   setnum(L, "events", (double)x->events_total);
   setnum(L, "event_reads", (double)x->event_reads);
   setnum(L, "plain", (double)b->plain_total);
+  {
+    long connects = x->connects, version = x->http_version;
+    if (!x->finished && x->easy != NULL) {
+      curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
+      curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &version);
+    }
+    setnum(L, "connects", (double)connects);    /* new connections it opened */
+    lua_pushstring(L, version == CURL_HTTP_VERSION_2_0 ? "2" : version == CURL_HTTP_VERSION_3 ? "3"
+                      : version == CURL_HTTP_VERSION_1_0 ? "1.0" : version ? "1.1" : "");
+    lua_setfield(L, -2, "http_version");
+  }
   return 1;
 }
 

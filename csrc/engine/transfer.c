@@ -46,10 +46,28 @@ void or_xfer_fail (or_xfer *x, errc_kind kind, const char *fmt, ...) {
 ** A stream that ended cleanly but without its end marker was truncated,
 ** which must never look like a normal end.
 */
+/*
+** The caller's option behind a libcurl timeout.  While connecting libcurl
+** enforces the tighter of connect_timeout and timeout (a stream sets no
+** whole-request timeout: ours stops at the headers) and says "Connection
+** timed out" or "Resolving timed out"; later only timeout is left.
+*/
+static const char *curl_timeout_option (const or_xfer *x, const char *detail) {
+  long whole = x->streaming ? 0 : x->timeout_ms;
+  int connecting = strncmp(detail, "Connection timed out", 20) == 0 ||
+                   strncmp(detail, "Resolving timed out", 19) == 0;
+  if (!connecting || whole <= 0) return connecting ? "connect_timeout" : "timeout";
+  return x->connect_ms > 0 && x->connect_ms < whole ? "connect_timeout" : "timeout";
+}
+
 void or_xfer_settle (or_xfer *x, CURLcode rc) {
   if (x->finished) return;
   x->finished = 1;
   x->paused = 0;
+  if (x->easy != NULL) {                    /* what the transfer's connection was */
+    curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &x->connects);
+    curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &x->http_version);
+  }
   if (x->failed) return;
   if (rc != CURLE_OK) {
     errc_kind k = errc_for_curl(rc, x->body_bytes > 0);
@@ -58,7 +76,7 @@ void or_xfer_settle (or_xfer *x, CURLcode rc) {
     if (k == ERRC_interrupted)
       or_xfer_fail(x, k, "the connection broke after the response began: %s", detail);
     else if (rc == CURLE_OPERATION_TIMEDOUT)
-      or_xfer_fail(x, k, "request timed out: %s", detail);
+      or_xfer_fail(x, k, "request timed out (%s): %s", curl_timeout_option(x, detail), detail);
     else
       or_xfer_fail(x, k, "%s", detail);
   }
@@ -85,7 +103,10 @@ static int starts_with_ci (const char *s, size_t n, const char *prefix) {
 /*
 ** Collect the headers of the final response.  A status line starts a new
 ** response (after 100 Continue, say); the blank line ends the headers, and
-** then the status is final unless it is 1xx.
+** then the status is final unless it is 1xx -- or 0: a proxy's answer to
+** CONNECT, which libcurl is told not to pass on, is not the response.  A
+** stream's body is parsed as SSE only when it says it is one (or says
+** nothing): a captive portal's HTML page is a body to report, not events.
 */
 static size_t on_header (char *s, size_t size, size_t n, void *ud) {
   or_xfer *x = (or_xfer *)ud;
@@ -94,16 +115,17 @@ static size_t on_header (char *s, size_t size, size_t n, void *ud) {
   if (starts_with_ci(s, len, "HTTP/")) {
     x->resp_headers.len = 0;
     x->content_json = 0;
+    x->content_sse = 1;
     return len;
   }
   if (is_blank_line(s, len)) {
     long code = 0;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
-    if (code >= 100 && code < 200) return len;
+    if (code < 200) return len;
     x->status = code;
     x->headers_done = 1;
     x->t_headers = or_now();
-    x->sse_mode = x->streaming && code >= 200 && code < 300 && !x->content_json;
+    x->sse_mode = x->streaming && code >= 200 && code < 300 && x->content_sse;
     return len;
   }
   while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r')) len--;
@@ -112,6 +134,7 @@ static size_t on_header (char *s, size_t size, size_t n, void *ud) {
     size_t vn = len - 13;
     while (vn > 0 && (*v == ' ' || *v == '\t')) { v++; vn--; }
     x->content_json = starts_with_ci(v, vn, "application/json");
+    x->content_sse = starts_with_ci(v, vn, "text/event-stream");
   }
   if (buf_add(&x->resp_headers, s, len) || buf_add(&x->resp_headers, "\n", 1))
     return 0;                               /* out of memory: abort */
@@ -192,6 +215,7 @@ int or_xfer_init (or_xfer *x, const or_request *r) {
   x->streaming = r->streaming;
   x->on_event = r->on_event;
   x->end_name = r->end_name ? r->end_name : "the end of the stream";
+  x->connect_ms = r->connect_ms;
   x->timeout_ms = r->timeout_ms;
   x->idle_ms = r->idle_ms;
   x->first_token_ms = r->first_token_ms;
@@ -217,8 +241,12 @@ int or_xfer_init (or_xfer *x, const or_request *r) {
   SETOPT(CURLOPT_HEADERDATA, (void *)x);
   SETOPT(CURLOPT_WRITEFUNCTION, on_write);
   SETOPT(CURLOPT_WRITEDATA, (void *)x);
-  SETOPT(CURLOPT_ACCEPT_ENCODING, "");       /* whatever libcurl can decode */
+  /* A stream asks for no compression: a compressing proxy may hold the
+  ** stream back to compress it.  A whole body takes what libcurl decodes. */
+  SETOPT(CURLOPT_ACCEPT_ENCODING, r->streaming ? "identity" : "");
   SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+  SETOPT(CURLOPT_PIPEWAIT, 1L);              /* h2: share a connection rather than open one */
+  SETOPT(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
   SETOPT(CURLOPT_TCP_NODELAY, 1L);
   if (r->user_agent) SETOPT(CURLOPT_USERAGENT, r->user_agent);
@@ -279,7 +307,7 @@ void or_xfer_cleanup (or_xfer *x) {
 ** Timers libcurl does not know: time to headers, idle gaps, first output
 ** =================================================================== */
 
-typedef enum { TIMER_NONE, TIMER_HEADERS, TIMER_IDLE, TIMER_FIRST_TOKEN } xfer_timer;
+typedef enum { TIMER_NONE, TIMER_HEADERS, TIMER_IDLE, TIMER_FIRST_TOKEN, TIMER_BODY } xfer_timer;
 
 /* The timer that runs out first, and when. */
 static xfer_timer next_timer (const or_xfer *x, double *when) {
@@ -288,6 +316,11 @@ static xfer_timer next_timer (const or_xfer *x, double *when) {
   if (!x->streaming || x->finished) return TIMER_NONE;
   if (!x->headers_done) {
     if (x->timeout_ms > 0) { *when = x->t_start + x->timeout_ms / 1000.0; which = TIMER_HEADERS; }
+  }
+  else if (!x->sse_mode) {
+    /* a stream request answered by a whole body (an error, a portal's page)
+    ** is bounded like any request, by timeout: a trickle cannot hold it */
+    if (x->timeout_ms > 0) { *when = x->t_start + x->timeout_ms / 1000.0; which = TIMER_BODY; }
   }
   else if (x->idle_ms > 0) {
     *when = x->t_progress + x->idle_ms / 1000.0; which = TIMER_IDLE;
@@ -312,6 +345,9 @@ int or_xfer_expire (or_xfer *x, double now) {
   if (which == TIMER_NONE || when > now) return 0;
   if (which == TIMER_HEADERS)
     or_xfer_fail(x, ERRC_timeout, "no response headers within %g s (timeout)",
+                 x->timeout_ms / 1000.0);
+  else if (which == TIMER_BODY)
+    or_xfer_fail(x, ERRC_timeout, "the answer's body did not complete within %g s (timeout)",
                  x->timeout_ms / 1000.0);
   else if (which == TIMER_IDLE)
     or_xfer_fail(x, ERRC_timeout, "the stream was idle for %g s (idle_timeout)",

@@ -64,7 +64,7 @@ typedef struct or_xfer {
   char errbuf[CURL_ERROR_SIZE];
   /* settings */
   int streaming;
-  long timeout_ms, idle_ms, first_token_ms;
+  long connect_ms, timeout_ms, idle_ms, first_token_ms;
   size_t max_body;
   or_event_fn on_event;
   const char *end_name;
@@ -76,6 +76,7 @@ typedef struct or_xfer {
   long status;                     /* final status once headers_done */
   int headers_done;
   int content_json;                /* Content-Type says application/json */
+  int content_sse;                 /* Content-Type says text/event-stream, or says nothing */
   buf resp_headers;                /* "name: value\n" lines of the final response */
   int sse_mode;                    /* the body is being parsed as SSE */
   sse_parser sse;
@@ -87,6 +88,8 @@ typedef struct or_xfer {
   size_t events_total;             /* events queued over the whole stream */
   size_t event_reads;              /* network reads that completed an event:
                                       1 means everything came at once */
+  long connects;                   /* connections libcurl opened for it (at the end) */
+  long http_version;               /* CURL_HTTP_VERSION_* it spoke (at the end) */
   buf body;                        /* the body when not parsed as SSE */
   /* outcome */
   int finished;

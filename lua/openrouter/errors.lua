@@ -262,6 +262,11 @@ function M.from_body(status, headers, body, class, ctx)
     if inner and (e.message:lower():find("^provider returned error") or e.message == "") then
       e.message = (e.provider and "[" .. e.provider .. "] " or "") .. inner
     end
+  elseif status >= 300 and status <= 399 then
+    local location = headers.location or "(no Location)"
+    e.message = ("HTTP %d: base_url redirects to %s"):format(status, location)
+    e.hint = ("set base_url to where it points (%s): a redirect is never followed, so the key " ..
+              "is never sent anywhere else"):format(location)
   elseif ctx.event then
     e.message = "the stream sent an error event: " .. excerpt(body)
   elseif inband and (body or ""):find("^%s*{") then
@@ -270,7 +275,7 @@ function M.from_body(status, headers, body, class, ctx)
     e.message = ("HTTP %d and the body is not JSON: %s"):format(status, excerpt(body))
   end
   e.generation_id = class.id or headers["x-generation-id"]
-  e.hint = hint_for(e, ctx)
+  e.hint = e.hint or hint_for(e, ctx)
   return M.new(e)
 end
 

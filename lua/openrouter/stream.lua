@@ -70,7 +70,7 @@ function Stream:_open()
   end
   local x = self._x
   local status = x:status()
-  local finished = x:state()
+  local finished, _, _, sse = x:state()
   if not status then
     if not finished then return false end
     return self:_failed(response.transport_error(x, false, calls[self].ctx))
@@ -80,20 +80,27 @@ function Stream:_open()
     trace.response(calls[self], x)
   end
   local headers = x:headers()
-  local ctype = (headers["content-type"] or ""):lower()
-  if status >= 200 and status <= 299 and not ctype:find("^application/json") then
+  if sse then
     self.status, self.headers = status, headers
     return true
   end
-  -- Not an event stream: an error status, or a 2xx JSON body.
+  -- Not an event stream: an error status, a 2xx JSON body, or a 2xx page
+  -- that is not the API at all (a captive portal's, a proxy's login).
   if not finished then return false end
   local err = response.transport_error(x, false, calls[self].ctx)
   if not err then
     local res
     res, err = response.decode(x, calls[self].ctx)
+    local ctype = headers["content-type"] or "no Content-Type"
     if res then
       err = errors.new { kind = "protocol", status = status,
         message = "asked for a stream but the server answered with one JSON body" }
+    elseif status >= 200 and status <= 299 and err.kind == "protocol" then
+      err = errors.new { kind = "protocol", status = status,
+        message = ("asked for a stream but the server answered %d with %s: %s")
+          :format(status, ctype, errors.excerpt(x:body())),
+        hint = ("this is not OpenRouter's API: check base_url (%s); a captive portal or a " ..
+                "proxy's login page answers like this"):format(calls[self].ctx.base_url) }
     end
   end
   return self:_failed(err)

@@ -82,7 +82,11 @@
  *                                    write after 100 ms
  *   flakydrop-N-TAG                  the first N: the 200 head, then the TCP
  *                                    connection is closed; later: normal
- * Errors (same in both modes): status-N, html-N, echo-key, avail-<code>
+ *   trickle                          (both modes) a 200 application/json answer,
+ *                                    the normal completion, one byte every 50 ms
+ * Errors (same in both modes): status-N, html-N (N may be 200: a captive
+ * portal's page), redirect-N (N 300-399 but 304: Location
+ * https://moved.example/…, a small HTML body), echo-key, avail-<code>
  * (availability errors, no "code"), raw-json, raw-text, moderation,
  * daily-cap, reset-ms-N, retry-after-N, code-string-N, no-code-N, empty-N,
  * flaky-S-N-TAG and flakynr-S-N-TAG (the first N requests naming the model
@@ -134,6 +138,7 @@
 #define MAX_CONNS_CAP     65536
 #define KEEPALIVE_GAP_MS  50
 #define DRIP_GAP_MS       1
+#define TRICKLE_GAP_MS    50          /* fake/trickle: ~20 s for its body */
 #define NORMAL_GAP_MS     2        /* the normal stream: between its text deltas */
 #define LINGER_MS         1000     /* after an error reply, drain input this long */
 #define NUM_DIGITS_MAX    10
@@ -153,6 +158,9 @@
 #define TALLY_SLOTS       1024     /* models counted, generation ids seen */
 #define TALLY_KEY_MAX     MODEL_MAX
 #define FLAKY_MAX         1000000ull
+#define REDIRECT_MIN      300        /* redirect-N: 300..399 but 304 */
+#define REDIRECT_MAX      399
+#define REDIRECT_TO       "https://moved.example/api/v1/chat/completions"
 #define WAIT_MAX          9999999999ull  /* reset-ms-N, retry-after-N */
 #define BUFFERED_DELAY_MS 100
 #define DAILY_RESET_MS    (3LL * 3600 * 1000)
@@ -730,6 +738,7 @@ enum scen {
   SC_RETRY_AFTER, SC_CODE_STRING, SC_NO_CODE, SC_EMPTY, SC_CHOICE_ERROR,
   SC_ERROR_MID_429, SC_FLAKY, SC_FLAKYNR, SC_FLAKYDROP, SC_BUFFERED, SC_TOOLS,
   SC_REASONING, SC_BIGTHEN, SC_ECHO, SC_EVENTS, SC_EVENT_ERROR, SC_EVENT_ERROR_TEXT,
+  SC_REDIRECT, SC_TRICKLE,
   /* resolved per request (resolve_scenario), never named */
   SC_HEAD_DROP, SC_TOOLS_FINAL, SC_TOOLS_MISSING
 };
@@ -758,7 +767,8 @@ static const struct scenario_def { const char *name; enum scen kind; uint64_t ma
   { "event-error", SC_EVENT_ERROR, 0 },     { "event-error-text", SC_EVENT_ERROR_TEXT, 0 },
   { "reset-ms-", SC_RESET_MS, WAIT_MAX },   { "retry-after-", SC_RETRY_AFTER, WAIT_MAX },
   { "code-string-", SC_CODE_STRING, STATUS_MAX }, { "no-code-", SC_NO_CODE, STATUS_MAX },
-  { "empty-", SC_EMPTY, STATUS_MAX },
+  { "empty-", SC_EMPTY, STATUS_MAX },      { "redirect-", SC_REDIRECT, REDIRECT_MAX },
+  { "trickle", SC_TRICKLE, 0 },
 };
 #define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
 
@@ -890,6 +900,7 @@ static int parse_scenario(const char *model, struct scenario *sc) {
   if (rc == 1) rc = parse_numbered(name, sc);
   if (rc != 0) return -1;
   if (is_status_kind(sc->kind) && !status_ok(sc->n)) return -1;
+  if (sc->kind == SC_REDIRECT && (sc->n < REDIRECT_MIN || sc->n == HTTP_NOT_MODIFIED)) return -1;
   return 0;
 }
 
@@ -897,6 +908,8 @@ static int parse_scenario(const char *model, struct scenario *sc) {
 static const char *reason_phrase(int status) {
   static const struct { int code; const char *text; } table[] = {
     { 100, "Continue" }, { 200, "OK" }, { 201, "Created" }, { 202, "Accepted" },
+    { 301, "Moved Permanently" }, { 302, "Found" }, { 303, "See Other" },
+    { 307, "Temporary Redirect" }, { 308, "Permanent Redirect" },
     { 400, "Bad Request" }, { 401, "Unauthorized" }, { 402, "Payment Required" },
     { 403, "Forbidden" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
     { 408, "Request Timeout" }, { 409, "Conflict" }, { 410, "Gone" },
@@ -951,6 +964,8 @@ struct response {
   int gap_pending;   /* pause `gap_next` ms before the next event */
   int64_t gap_next;
   int drip, drip_ready;
+  int drip_raw;         /* fake/trickle: plain bytes (Content-Length), not HTTP chunks */
+  int64_t drip_gap_ms;
   size_t drip_pos;
   struct buf drip_buf;  /* fake/drip: the whole SSE body, sent byte by byte */
   struct buf obj_head;  /* `data: {"id":…,"created":…,"choices":` */
@@ -1216,6 +1231,25 @@ static void respond_html(struct conn *c, int status) {
   buf_printf(b, "<html><head><title>%d</title></head><body><h1>%d %s</h1>cloudflare"
              "</body></html>", status, status, reason_phrase(status));
   respond_fixed(c, status, "text/html", NULL, b->p, b->len);
+}
+
+/* fake/redirect-N: what a moved site answers (followed, it would take the
+   request and its key elsewhere). */
+static void respond_redirect(struct conn *c, int status) {
+  static const char body[] = "<html><body>Moved</body></html>";
+  respond_fixed(c, status, "text/html", "Location: " REDIRECT_TO "\r\n", body, sizeof body - 1);
+}
+
+/* fake/trickle: the normal JSON completion, its head at once and its body
+   one byte every TRICKLE_GAP_MS (Content-Length, not chunked). */
+static void start_trickle(struct conn *c) {
+  struct response *r = &c->r;
+  respond_completion(c);                   /* leaves the body in S.scratch */
+  c->out.len -= S.scratch.len;
+  buf_add(&r->drip_buf, S.scratch.p, S.scratch.len);
+  r->finished = 0;
+  r->drip = r->drip_ready = r->drip_raw = 1;
+  r->drip_gap_ms = TRICKLE_GAP_MS;
 }
 
 /* Appends the SSE event terminator (a blank line) in this stream's
@@ -1510,12 +1544,16 @@ static void produce_drip(struct conn *c) {
     }
     r->drip_ready = 1;
   }
-  if (r->drip_pos == r->drip_buf.len) { finish_program(c); return; }
-  buf_adds(&c->out, "1\r\n");
+  if (r->drip_pos == r->drip_buf.len) {
+    if (r->drip_raw) r->finished = 1;
+    else finish_program(c);
+    return;
+  }
+  if (!r->drip_raw) buf_adds(&c->out, "1\r\n");
   buf_add(&c->out, r->drip_buf.p + r->drip_pos++, 1);
-  buf_adds(&c->out, "\r\n");
+  if (!r->drip_raw) buf_adds(&c->out, "\r\n");
   r->gap_pending = 1;
-  r->gap_next = DRIP_GAP_MS;
+  r->gap_next = r->drip_gap_ms > 0 ? r->drip_gap_ms : DRIP_GAP_MS;
 }
 
 /* Wraps the SSE bytes after CHUNK_HDR_RESERVE in `out` as one HTTP chunk,
@@ -1856,6 +1894,8 @@ static void serve_scenario(struct conn *c, const struct scenario *sc, int stream
                   msg, NULL, 0);
     return;
   case SC_HTML: respond_html(c, (int)sc->n); return;
+  case SC_REDIRECT: respond_redirect(c, (int)sc->n); return;
+  case SC_TRICKLE: start_trickle(c); return;
   case SC_ECHO_KEY:
     respond_error(c, HTTP_UNAUTHORIZED, NULL, "Invalid key ", c->in.p + q->bearer.off,
                   q->bearer.len);
