@@ -44,6 +44,7 @@ ENGINE_SRC  := $(filter csrc/engine/%,$(CORE_SRC))
 CORE_HDR    := $(wildcard csrc/*/*.h)
 LUA_SRC     := $(wildcard lua/openrouter/*.lua)
 FAKESERVER  := build/fakeserver
+CONNECTPROXY := build/connectproxy
 # The C unit tests (spec/c/NAME_test.c, each linked with the engine) and
 # the libFuzzer targets (spec/c/NAME_fuzz.c): no Lua in either.
 C_TESTS     := $(patsubst spec/c/%_test.c,$(BUILD)/%_test,$(wildcard spec/c/*_test.c))
@@ -67,6 +68,10 @@ $(FAKESERVER): spec/support/fakeserver.c
 	@mkdir -p build
 	$(CC) -std=c99 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -o $@ $<
 
+$(CONNECTPROXY): spec/support/connectproxy.c
+	@mkdir -p build
+	$(CC) -std=c99 -O2 -g -Wall -Wextra -Werror -o $@ $<
+
 C_TEST_FLAGS := -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pedantic -Wshadow \
                 -Wmissing-prototypes -Icsrc/engine $(CURL_CFLAGS)
 
@@ -75,7 +80,7 @@ $(BUILD)/%_test: spec/c/%_test.c $(ENGINE_SRC) $(CORE_HDR)
 	$(CC) $(C_TEST_FLAGS) -O1 -g $(SANITIZE) -o $@ $< $(ENGINE_SRC) $(CURL_LIBS)
 
 # Everything the suite of one Lua needs built.
-test-build: $(CORE) $(SSE_PROBE) $(FAKESERVER) $(C_TESTS)
+test-build: $(CORE) $(SSE_PROBE) $(FAKESERVER) $(CONNECTPROXY) $(C_TESTS)
 
 test-c: $(C_TESTS)
 	@for t in $(C_TESTS); do $$t || exit 1; done

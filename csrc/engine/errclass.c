@@ -32,7 +32,7 @@ int errc_retryable (errc_kind k) {
 errc_kind errc_for_status (long status) {
   switch (status) {
     case 400: case 413: case 422: return ERRC_bad_request;
-    case 401: return ERRC_auth;
+    case 401: case 407: return ERRC_auth;   /* 407: a proxy wants credentials */
     case 402: return ERRC_credits;
     case 403: return ERRC_moderation;
     case 404: return ERRC_not_found;

@@ -71,9 +71,13 @@ void or_xfer_settle (or_xfer *x, CURLcode rc) {
   if (x->failed) return;
   if (rc != CURLE_OK) {
     errc_kind k = errc_for_curl(rc, x->body_bytes > 0);
+    long connect_code = 0;
     x->fail_curl = rc;
     const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
-    if (k == ERRC_interrupted)
+    if (x->easy != NULL) curl_easy_getinfo(x->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+    if (connect_code == 407)               /* no retry brings credentials */
+      or_xfer_fail(x, ERRC_auth, "the proxy wants credentials: it answered CONNECT with 407");
+    else if (k == ERRC_interrupted)
       or_xfer_fail(x, k, "the connection broke after the response began: %s", detail);
     else if (rc == CURLE_OPERATION_TIMEDOUT)
       or_xfer_fail(x, k, "request timed out (%s): %s", curl_timeout_option(x, detail), detail);

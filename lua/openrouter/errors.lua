@@ -88,11 +88,18 @@ end
 local CERT_CODES = { [51] = true, [58] = true, [60] = true, [77] = true, [80] = true,
                      [82] = true, [83] = true, [90] = true, [91] = true }
 
+-- A proxy's 407, to a CONNECT (a transport failure) or to a request.
+local PROXY_CREDENTIALS = "put the proxy's credentials in its URL: " ..
+  "proxy = \"http://user:password@host:port\" (or in HTTPS_PROXY / https_proxy), " ..
+  "special characters %-encoded"
+
 -- The hint for a transport failure: the words of the failure, and what the
 -- call knows (ctx: base_url, proxy as shown, max_event).
 local function transport_hint(e, ctx)
   local msg = type(e.message) == "string" and e.message or ""
-  if e.kind == "timeout" then
+  if e.kind == "auth" then                 -- only a proxy's 407 to CONNECT
+    return PROXY_CREDENTIALS
+  elseif e.kind == "timeout" then
     local option = msg:match("%(([%a_]*timeout)%)")
     if option == "first_token_timeout" then
       return "no text came within first_token_timeout: raise it, or pick a faster model or " ..
@@ -215,6 +222,8 @@ local function hint_for(e, ctx)
     if #set > 0 then
       return "no provider meets the routing; relax " .. table.concat(set, ", ")
     end
+  elseif e.kind == "auth" and e.status == 407 then
+    return PROXY_CREDENTIALS
   elseif e.kind == "auth" and ctx and ctx.key_shaped then
     return ("the key (from %s) looks like an OpenRouter key but was refused: check at " ..
       "https://openrouter.ai/settings/keys that it is not revoked, expired or mistyped, and " ..
@@ -250,7 +259,9 @@ function M.from_body(status, headers, body, class, ctx)
               partial = ctx.partial and true or false }
   local ok, err = pcall(json.decode, class.error or "")
   err = ok and tbl(err)
-  if err then
+  if status == 407 then                    -- the proxy's answer, not the API's
+    e.message = ("HTTP 407: the proxy %s wants credentials"):format(ctx.proxy or "in between")
+  elseif err then
     e.code = val(err.code)
     e.message = type(val(err.message)) == "string" and err.message or "error without a message"
     e.metadata = tbl(err.metadata) and json.clean(err.metadata)

@@ -66,7 +66,7 @@ describe("back-pressure", function()
       url = client.base_url .. "/chat/completions", method = "POST", stream = true,
       body = ('{"model":"%s","stream":true,"messages":[{"role":"user","content":"x"}]}'):format(model),
       headers = { "Authorization: Bearer " .. h.KEY, "Content-Type: application/json" },
-      timeout = 30, idle_timeout = 30,
+      timeout = 30, idle_timeout = 30, ca_file = client.ca_file,
     }
     local events, reads = {}, 0
     while true do

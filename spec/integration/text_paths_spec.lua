@@ -32,7 +32,10 @@ end
 
 local function comparable_error(err)
   if err == nil then return nil end
-  return { kind = err.kind, message = err.message, code = err.code, partial = err.partial,
+  -- (over HTTP/2 a message names the h2 stream: a number that differs)
+  local message = type(err.message) == "string" and err.message:gsub("stream %d+", "stream N")
+                  or err.message
+  return { kind = err.kind, message = message, code = err.code, partial = err.partial,
            retryable = err.retryable, status = err.status }
 end
 

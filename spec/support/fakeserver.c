@@ -67,7 +67,8 @@
  *   notjson                          R "data: this is not json" S U [DONE] T
  *   usage-legacy                     R D S U' [DONE] T (U' has a choice)
  *   error-mid                        R "Hello" "," <error event> T
- *   drop-N                           R A*N, then the TCP connection is closed
+ *   drop-N                           R A*N, then (50 ms later) the TCP connection
+ *                                    is closed
  *   eof-N                            R A*N T
  *   stall-N                          R A*N, then silence until the client leaves
  *   error-mid-429                    the same with the typed 429 error
@@ -138,6 +139,7 @@
 #define MAX_CONNS_CAP     65536
 #define KEEPALIVE_GAP_MS  50
 #define DRIP_GAP_MS       1
+#define DROP_GAP_MS       50          /* drop-N: the pause before the close */
 #define TRICKLE_GAP_MS    50          /* fake/trickle: ~20 s for its body */
 #define NORMAL_GAP_MS     2        /* the normal stream: between its text deltas */
 #define LINGER_MS         1000     /* after an error reply, drain input this long */
@@ -464,6 +466,19 @@ static int next_line(const char *p, size_t n, size_t *pos, struct span *line) {
 }
 
 /* Parses "METHOD SP target SP HTTP/1.x".  0 or an HTTP error status. */
+/* An absolute-form target ("http://host:port/path", what a proxy passes
+   on) to its path, as servers must take it (RFC 9112 3.2.2).  0 or -1. */
+static int skip_authority(const char *p, struct span *t) {
+  static const char scheme[] = "http://";
+  size_t n = sizeof scheme - 1, i;
+  if (t->len <= n || strncasecmp(p + t->off, scheme, n) != 0) return -1;
+  for (i = n; i < t->len && p[t->off + i] != '/'; i++) {}
+  if (i == t->len) return -1;
+  t->off += i;
+  t->len -= i;
+  return 0;
+}
+
 static int parse_request_line(const char *p, struct span l, struct request *q) {
   const char *s = p + l.off, *sp1, *sp2, *ver;
   size_t i, vlen, plen;
@@ -477,7 +492,8 @@ static int parse_request_line(const char *p, struct span l, struct request *q) {
   q->target.len = (size_t)(sp2 - sp1 - 1);
   ver = sp2 + 1;
   vlen = l.len - (size_t)(ver - s);
-  if (q->method.len == 0 || q->target.len == 0 || p[q->target.off] != '/') return HTTP_BAD_REQUEST;
+  if (q->method.len == 0 || q->target.len == 0) return HTTP_BAD_REQUEST;
+  if (p[q->target.off] != '/' && skip_authority(p, &q->target) != 0) return HTTP_BAD_REQUEST;
   for (i = 0; i < q->method.len; i++)
     if (s[i] < 'A' || s[i] > 'Z') return HTTP_BAD_REQUEST;
   plen = sizeof HTTP_VERSION_PREFIX - 1;
@@ -964,6 +980,7 @@ struct response {
   int gap_pending;   /* pause `gap_next` ms before the next event */
   int64_t gap_next;
   int drip, drip_ready;
+  int drop_waited;      /* OP_DROP: the pause before the close is over */
   int drip_raw;         /* fake/trickle: plain bytes (Content-Length), not HTTP chunks */
   int64_t drip_gap_ms;
   size_t drip_pos;
@@ -1528,7 +1545,13 @@ static void finish_program(struct conn *c) {
   struct response *r = &c->r;
   switch (r->ops[r->op].kind) {
   case OP_END: buf_adds(&c->out, "0\r\n\r\n"); r->finished = 1; break;
-  case OP_DROP: r->finished = 1; r->drop = 1; break;
+  case OP_DROP:
+    /* what was sent gets its time on the wire first (a proxy in between
+       passes it on), as when a real connection breaks */
+    if (!r->drop_waited) { r->drop_waited = 1; r->wake_at = S.now + DROP_GAP_MS; break; }
+    r->finished = 1;
+    r->drop = 1;
+    break;
   default: r->stalled = 1; break;
   }
 }

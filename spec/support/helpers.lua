@@ -10,10 +10,22 @@ local M = {}
 -- Obviously fake, and long enough that a leak of any part of it shows.
 M.KEY = "sk-or-v1-fakekey0123456789abcdef0123456789abcdef0123456789abcdefTEST"
 
+-- OR_H2=1: every client talks to the fake server through the TLS front
+-- (HTTP/2 by ALPN, spec/support/tls.lua), so the same specs run over h2.
+M.H2 = os.getenv("OR_H2") == "1"
+
+-- The base URL and ca_file a client of the specs uses.
+function M.endpoint()
+  if not M.H2 then return fake.start(), nil end
+  local t = assert(require("spec.support.tls").start())
+  return t.url, t.ca_file
+end
+
 function M.client(opts)
-  local base = fake.start()
+  local base, ca_file = M.endpoint()
   -- no retries unless a spec asks: retries have their own specs
-  local o = { api_key = M.KEY, base_url = base, model = "openai/gpt-4o", max_retries = 0 }
+  local o = { api_key = M.KEY, base_url = base, ca_file = ca_file, model = "openai/gpt-4o",
+              max_retries = 0 }
   for k, v in pairs(opts or {}) do o[k] = v end
   return openrouter.new(o)
 end
