@@ -46,29 +46,71 @@ local HINTS = {
   protocol = "the server did not speak OpenRouter's API; check base_url and any proxy in between",
 }
 
--- Replace every occurrence of `secret` in the strings of v (recursively).
-local function scrub(v, secret, seen)
-  if type(v) == "string" then
-    local i = 1
+-- A quote of a body (M.excerpt) may cut a key the server echoed: so not
+-- only the key goes, but every run of FRAGMENT or more characters of its
+-- secret part (the key without "sk-or-v1-").
+local FRAGMENT = 8
+local REDACTED = "[REDACTED]"
+
+-- str with every whole key, then every span of it made of fragments of
+-- the secret (grams: its FRAGMENT-character substrings), replaced.
+local function redact(str, key, grams)
+  local i = 1
+  while true do
+    local s, e = str:find(key, i, true)
+    if not s then break end
+    str = str:sub(1, s - 1) .. REDACTED .. str:sub(e + 1)
+    i = s + #REDACTED
+  end
+  local spans = {}
+  for g = 1, #grams do
+    i = 1
     while true do
-      local s, e = v:find(secret, i, true)
-      if not s then return v end
-      v = v:sub(1, s - 1) .. "[REDACTED]" .. v:sub(e + 1)
-      i = s + #"[REDACTED]"
+      local s, e = str:find(grams[g], i, true)
+      if not s then break end
+      spans[#spans + 1] = { s, e }
+      i = s + 1
     end
+  end
+  if #spans == 0 then return str end
+  table.sort(spans, function(a, b) return a[1] < b[1] end)
+  local out, kept = {}, 1                 -- str:sub(kept, …) is not yet copied
+  local from, to = spans[1][1], spans[1][2]
+  for k = 2, #spans + 1 do
+    local span = spans[k]
+    if span and span[1] <= to + 1 then    -- overlapping or touching: one span
+      if span[2] > to then to = span[2] end
+    else
+      out[#out + 1] = str:sub(kept, from - 1) .. REDACTED
+      kept = to + 1
+      if span then from, to = span[1], span[2] end
+    end
+  end
+  out[#out + 1] = str:sub(kept)
+  return table.concat(out)
+end
+
+-- Redact every string of v (recursively).
+local function scrub(v, key, grams, seen)
+  if type(v) == "string" then
+    return redact(v, key, grams)
   elseif type(v) == "table" and not seen[v] then
     seen[v] = true
-    for k, x in each(v) do v[k] = scrub(x, secret, seen) end
+    for k, x in each(v) do v[k] = scrub(x, key, grams, seen) end
   end
   return v
 end
 
 -- The key never leaves the library: the public methods pass every error
 -- object (and diagnose's report) they hand out through here, which
--- replaces the key in all of its strings, in place.  Returns v.
-function M.scrub(v, secret)
-  if type(secret) == "string" and #secret >= 4 and type(v) == "table" then scrub(v, secret, {}) end
-  return v
+-- replaces the key, and any fragment of it, in all of its strings, in
+-- place.  Returns v.
+function M.scrub(v, key)
+  if type(key) ~= "string" or #key < 4 or type(v) ~= "table" then return v end
+  local secret = key:gsub("^sk%-or%-v%d+%-", "")
+  local grams = {}
+  for i = 1, #secret - FRAGMENT + 1 do grams[#grams + 1] = secret:sub(i, i + FRAGMENT - 1) end
+  return scrub(v, key, grams, {})
 end
 
 -- fields: kind, message and any of the documented fields.  An error that

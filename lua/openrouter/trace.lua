@@ -12,6 +12,7 @@
 
 local core = require "openrouter.core"
 local each = require "openrouter.each"
+local errors = require "openrouter.errors"
 
 local M = {}
 
@@ -69,14 +70,16 @@ end
 
 function M.retry(call, err, wait)
   if not call.trace then return end
-  M.emit(call.trace, { type = "retry", attempt = call.attempt, wait = wait, error = err })
+  -- (an error leaves here as from a public method: the key scrubbed)
+  M.emit(call.trace, { type = "retry", attempt = call.attempt, wait = wait,
+                       error = errors.scrub(err, call.secret) })
 end
 
 function M.done(call, err)
   if not call.trace or call.traced_done then return end
   call.traced_done = true
   M.emit(call.trace, { type = "done", seconds = core.now() - call.t0,
-                       error = err })
+                       error = err and errors.scrub(err, call.secret) })
 end
 
 -- OPENROUTER_TRACE=1: each event as one line on stderr.

@@ -67,4 +67,58 @@ describe("the API key", function()
     local _, err = openrouter.new { api_key = h.KEY, base_url = "http://127.0.0.1:1/v1" }:chat { model = "a/b", prompt = "x" }
     assert_no_key(err, "network error")
   end)
+
+  -- Each place that quotes a body cuts it (errors.excerpt: 120 bytes, 80 for
+  -- a stream's data line); a key the cut splits must not survive in part.
+  -- fake/keyat-K-WHERE puts the key K bytes into such a body.
+  local secret = h.KEY:gsub("^sk%-or%-v%d+%-", "")
+  local grams = {}
+  for i = 1, #secret - 7 do grams[#grams + 1] = secret:sub(i, i + 7) end
+
+  -- Every keyat-K-WHERE request of `offsets` and `wheres`, chat and stream,
+  -- by a client with `retries`: no string of the error, nor of any trace
+  -- event (taken when it happens, before a retry), holds 8 characters of
+  -- the secret.  Returns how many calls were checked.
+  local function sweep(offsets, wheres, retries)
+    local traced = {}
+    local client = h.client { max_retries = retries, trace = function(event)
+      for _, str in ipairs(strings(event)) do traced[#traced + 1] = str end
+    end }
+    local checked = 0
+    for _, where in ipairs(wheres) do
+      for _, offset in ipairs(offsets) do
+        for _, call in ipairs { "chat", "stream" } do
+          local model = ("fake/keyat-%d-%s"):format(offset, where)
+          local res, err = client[call](client, { model = model, prompt = "x" })
+          if res and call == "stream" then
+            local ok, raised = pcall(function() for _ in res do end end)
+            assert.is_false(ok, model)
+            err = raised
+          end
+          assert.is_true(openrouter.is_error(err), model .. " " .. call)
+          local seen = strings({ err, tostring(err), res and tostring(res) })
+          for _, str in ipairs(traced) do seen[#seen + 1] = str end
+          traced = {}
+          for _, str in ipairs(seen) do
+            for _, gram in ipairs(grams) do
+              if str:find(gram, 1, true) then
+                error(("%s (%s): %q holds %q of the key"):format(model, call, str, gram))
+              end
+            end
+          end
+          checked = checked + 1
+        end
+      end
+    end
+    return checked
+  end
+
+  it("leaves no 8 characters of its secret in any error or trace, wherever a cut falls", function()
+    local offsets = {}
+    local step = os.getenv("OR_SLOW") and 5 or 1          -- (valgrind: every 5th)
+    for k = 0, 130, step do offsets[#offsets + 1] = k end  -- across both limits, 80 and 120
+    assert.equal(4 * #offsets * 2, sweep(offsets, { "page", "ok", "line", "event" }, 0))
+    -- and in the error a retry is traced with (a 500 page is retried)
+    assert.equal(3 * 2, sweep({ 50, 60, 70 }, { "page" }, 1))
+  end)
 end)

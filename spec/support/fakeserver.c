@@ -83,6 +83,10 @@
  *                                    write after 100 ms
  *   flakydrop-N-TAG                  the first N: the 200 head, then the TCP
  *                                    connection is closed; later: normal
+ *   keyat-K-WHERE                    (both modes) K 'x', the bearer token, 40 'x':
+ *                                    an HTML 500 page (page), a 200 text/plain
+ *                                    body (ok), an SSE data line (line) or the
+ *                                    data of an `event: error` (event)
  *   trickle                          (both modes) a 200 application/json answer,
  *                                    the normal completion, one byte every 50 ms
  * Errors (same in both modes): status-N, html-N (N may be 200: a captive
@@ -754,7 +758,7 @@ enum scen {
   SC_RETRY_AFTER, SC_CODE_STRING, SC_NO_CODE, SC_EMPTY, SC_CHOICE_ERROR,
   SC_ERROR_MID_429, SC_FLAKY, SC_FLAKYNR, SC_FLAKYDROP, SC_BUFFERED, SC_TOOLS,
   SC_REASONING, SC_BIGTHEN, SC_ECHO, SC_EVENTS, SC_EVENT_ERROR, SC_EVENT_ERROR_TEXT,
-  SC_REDIRECT, SC_TRICKLE,
+  SC_REDIRECT, SC_TRICKLE, SC_KEYAT,
   /* resolved per request (resolve_scenario), never named */
   SC_HEAD_DROP, SC_TOOLS_FINAL, SC_TOOLS_MISSING
 };
@@ -813,6 +817,12 @@ static const struct flaky_def { const char *name; enum scen kind; int has_status
   { "flaky-", SC_FLAKY, 1 }, { "flakynr-", SC_FLAKYNR, 1 }, { "flakydrop-", SC_FLAKYDROP, 0 },
 };
 static const char BIGTHEN_PREFIX[] = "bigthen-";
+/* fake/keyat-K-WHERE: the bearer token K bytes into a body that is not what
+   it should be, for each place that quotes such a body in an error */
+static const char KEYAT_PREFIX[] = "keyat-";
+static const char *const KEYAT_WHERE[] = { "page", "ok", "line", "event" };
+enum { KEYAT_PAGE, KEYAT_OK, KEYAT_LINE, KEYAT_EVENT, N_KEYAT };
+#define KEYAT_MAX 4096
 #define N_FLAKY (sizeof FLAKY / sizeof FLAKY[0])
 
 /* 1 if an HTTP status can carry the fake error body. */
@@ -873,6 +883,15 @@ static int parse_bigthen(const char *rest, struct scenario *sc) {
   return *rest == '\0' ? 0 : -1;
 }
 
+/* rest follows "keyat-": "<offset>-<where>" into sc->n, sc->n2.  0 or -1. */
+static int parse_keyat(const char *rest, struct scenario *sc) {
+  sc->kind = SC_KEYAT;
+  if (take_number(&rest, KEYAT_MAX, &sc->n) != 0) return -1;
+  for (sc->n2 = 0; sc->n2 < N_KEYAT; sc->n2++)
+    if (strcmp(rest, KEYAT_WHERE[sc->n2]) == 0) return 0;
+  return -1;
+}
+
 /* name (after "fake/") against the "<name><number>" table.  0 (sc->kind
    stays SC_NORMAL if no prefix matches), or -1 for a bad number. */
 static int parse_numbered(const char *name, struct scenario *sc) {
@@ -908,6 +927,8 @@ static int parse_scenario(const char *model, struct scenario *sc) {
     return parse_avail(name + sizeof AVAIL_PREFIX - 1, sc);
   if (strncmp(name, BIGTHEN_PREFIX, sizeof BIGTHEN_PREFIX - 1) == 0)
     return parse_bigthen(name + sizeof BIGTHEN_PREFIX - 1, sc);
+  if (strncmp(name, KEYAT_PREFIX, sizeof KEYAT_PREFIX - 1) == 0)
+    return parse_keyat(name + sizeof KEYAT_PREFIX - 1, sc);
   rc = 1;
   for (i = 0; i < N_FLAKY && rc == 1; i++) {
     l = strlen(FLAKY[i].name);
@@ -1255,6 +1276,24 @@ static void respond_html(struct conn *c, int status) {
 static void respond_redirect(struct conn *c, int status) {
   static const char body[] = "<html><body>Moved</body></html>";
   respond_fixed(c, status, "text/html", "Location: " REDIRECT_TO "\r\n", body, sizeof body - 1);
+}
+
+/* fake/keyat-K-WHERE: K 'x', the bearer token, 40 'x', as an HTML 500 page
+   (page), a 200 text/plain body (ok), a stream's data line (line) or the
+   data of its `event: error` (event). */
+static void respond_keyat(struct conn *c, const struct scenario *sc) {
+  struct buf *b = &S.scratch;
+  size_t i;
+  b->len = 0;
+  if (sc->n2 == KEYAT_LINE) buf_adds(b, "data: ");
+  if (sc->n2 == KEYAT_EVENT) buf_adds(b, "event: error\ndata: ");
+  for (i = 0; i < sc->n; i++) buf_add(b, "x", 1);
+  buf_add(b, c->in.p + c->req.bearer.off, c->req.bearer.len);
+  for (i = 0; i < 40; i++) buf_add(b, "x", 1);
+  if (sc->n2 == KEYAT_LINE || sc->n2 == KEYAT_EVENT) buf_adds(b, "\n\n");
+  if (sc->n2 == KEYAT_PAGE) respond_fixed(c, 500, "text/html", NULL, b->p, b->len);
+  else if (sc->n2 == KEYAT_OK) respond_fixed(c, HTTP_OK, "text/plain", NULL, b->p, b->len);
+  else respond_fixed(c, HTTP_OK, "text/event-stream", NULL, b->p, b->len);
 }
 
 /* fake/trickle: the normal JSON completion, its head at once and its body
@@ -1923,6 +1962,7 @@ static void serve_scenario(struct conn *c, const struct scenario *sc, int stream
     respond_error(c, HTTP_UNAUTHORIZED, NULL, "Invalid key ", c->in.p + q->bearer.off,
                   q->bearer.len);
     return;
+  case SC_KEYAT: respond_keyat(c, sc); return;
   case SC_STALL_HEADERS: r->active = 1; r->stalled = 1; return;
   case SC_DELAY: r->wake_at = S.now + (int64_t)sc->n; break;
   case SC_BUFFERED: r->wake_at = S.now + BUFFERED_DELAY_MS; break;

@@ -135,4 +135,18 @@ describe("errors.from_body", function()
     assert.equal("[REDACTED]!", e.metadata.raw)
     assert.is_nil(tostring(e):find(key, 1, true))
   end)
+
+  it("scrubs any 8 or more characters of the key's secret, as a cut quote leaves them", function()
+    local key = "sk-or-v1-0123456789abcdef0123456789ABCDEF"
+    local function scrubbed(str) return errors.scrub({ message = str }, key).message end
+    assert.equal("page: xxsk-or-v1-[REDACTED]…", scrubbed("page: xxsk-or-v1-01234567…"))  -- a cut key
+    assert.equal("…[REDACTED] tail", scrubbed("…89ABCDEF tail"))                      -- its end
+    assert.equal("a [REDACTED] b", scrubbed("a cdef0123456789A b"))                    -- its middle
+    assert.equal("[REDACTED][REDACTED]", scrubbed(key .. key))
+    assert.equal("sk-or-v1-[REDACTED]", scrubbed("sk-or-v1-012345678"))               -- the prefix is no secret
+    assert.equal("7 only: 0123456 and BCDEF", scrubbed("7 only: 0123456 and BCDEF"))    -- too short to tell
+    assert.equal("[REDACTED] x [REDACTED]", scrubbed("01234567 x 456789ab"))
+    local plain = "not-an-openrouter-key-xyz"                                   -- any key: all of it is secret
+    assert.equal("a [REDACTED]!", errors.scrub({ m = "a openrouter-key-xyz!" }, plain).m)
+  end)
 end)
