@@ -31,7 +31,8 @@ local OPTION_TYPES = {
   model = "string", provider = "table", fallbacks = "table", headers = "table",
   timeout = "number", connect_timeout = "number", idle_timeout = "number",
   first_token_timeout = "number", max_retries = "number", allow_insecure = "boolean",
-  proxy = "string", ca_file = "string", max_event = "number", trace = "function",
+  proxy = "string", ca_file = "string", max_event = "number", max_body = "number",
+  trace = "function",
 }
 local OPTION_NAMES = {}
 for k in each(OPTION_TYPES) do OPTION_NAMES[#OPTION_NAMES + 1] = k end
@@ -169,8 +170,10 @@ local function new(opts)
   if retries ~= nil and (retries < 0 or retries ~= math.floor(retries) or retries > 100) then
     raise("max_retries must be a whole number from 0 to 100, got " .. tostring(retries))
   end
-  if opts.max_event ~= nil and not (opts.max_event >= 1024) then   -- luacheck: ignore 581 (NaN)
-    raise("max_event must be at least 1024 bytes")
+  for _, name in ipairs { "max_event", "max_body" } do
+    if opts[name] ~= nil and not (opts[name] >= 1024) then   -- luacheck: ignore 581 (NaN)
+      raise(name .. " must be at least 1024 bytes")
+    end
   end
   if opts.provider ~= nil then
     local ok, err = provider.check(opts.provider, "provider")
@@ -190,7 +193,7 @@ local function new(opts)
     opts.allow_insecure, opts.base_url and "base_url" or env_url and "OPENROUTER_BASE_URL" or "base_url")
   self._proxy = proxy_in_use(opts.proxy, self.base_url:match("^https:") ~= nil, host:lower())
   for _, k in ipairs { "model", "provider", "fallbacks", "app_url", "app_title", "proxy",
-                       "ca_file", "max_event", "first_token_timeout" } do
+                       "ca_file", "max_event", "max_body", "first_token_timeout" } do
     self[k] = opts[k]
   end
   for k, v in each(DEFAULTS) do self[k] = opts[k] or v end
@@ -298,13 +301,15 @@ function Client:_prepare(method, path, req, streaming, keyless)
       headers = self:_request_headers(key, streaming, extra), user_agent = USER_AGENT,
       connect_timeout = self.connect_timeout, timeout = timeout, idle_timeout = idle,
       first_token_timeout = streaming and first or nil,
-      max_event = self.max_event, proxy = self.proxy, ca_file = self.ca_file,
+      max_event = self.max_event, max_body = self.max_body, proxy = self.proxy,
+      ca_file = self.ca_file,
     },
     ctx = {
       model = body and body.model, provider = body and body.provider,
       suggest = function(model) return client:_closest_models(model) end,
       key_shaped = key ~= nil and key:match("^sk%-or%-") ~= nil, key_from = self._key_from,
       base_url = self.base_url, proxy = self._proxy, max_event = self.max_event,
+      max_body = self.max_body,
     },
     secret = key,
     retries = retries,

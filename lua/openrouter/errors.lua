@@ -39,7 +39,8 @@ local HINTS = {
   timeout = "raise timeout / idle_timeout, or stream long requests",
   max_event = "an event of the stream was larger than max_event: raise the client option " ..
     "max_event (bytes) if such answers are expected",
-  max_body = "the answer was larger than the 64 MiB a body may be: is base_url an OpenRouter API?",
+  max_body = "is base_url an OpenRouter API? If such answers are expected, raise the client " ..
+    "option max_body (bytes; 64 MiB by default)",
   network = "check the network and base_url; is a proxy needed (HTTPS_PROXY)?",
   tls = "check the system CA certificates, or pass ca_file",
   interrupted = "the answer is incomplete; retry the request",
@@ -136,7 +137,7 @@ local PROXY_CREDENTIALS = "put the proxy's credentials in its URL: " ..
   "special characters %-encoded"
 
 -- The hint for a transport failure: the words of the failure, and what the
--- call knows (ctx: base_url, proxy as shown, max_event).
+-- call knows (ctx: base_url, proxy as shown, max_event, max_body).
 local function transport_hint(e, ctx)
   local msg = type(e.message) == "string" and e.message or ""
   if e.kind == "auth" then                 -- only a proxy's 407 to CONNECT
@@ -165,7 +166,9 @@ local function transport_hint(e, ctx)
       and ("raise the client option max_event (now %d bytes) if such events are expected"):format(ctx.max_event)
       or HINTS.max_event
   elseif e.kind == "protocol" and msg:find("(max_body)", 1, true) then
-    return HINTS.max_body
+    return ctx.max_body
+      and ("raise the client option max_body (now %d bytes) if such answers are expected"):format(ctx.max_body)
+      or HINTS.max_body
   end
   return HINTS[e.kind]
 end

@@ -29,6 +29,7 @@ local openrouter = {}
 ---@field proxy? string a proxy URL (else libcurl's environment variables)
 ---@field ca_file? string CA certificates to trust
 ---@field max_event? integer largest SSE event accepted, in bytes (8 MiB)
+---@field max_body? integer largest answer that is not a stream of events, in bytes (64 MiB)
 ---@field trace? fun(event: openrouter.TraceEvent) told what the client does
 
 ---@class openrouter.Request

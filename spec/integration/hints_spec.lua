@@ -65,6 +65,20 @@ describe("hints", function()
     assert.equal("raise the client option max_event (now 1048576 bytes) if such events are expected", err.hint)
   end)
 
+  it("an answer over max_body names the option and its value, chat and stream", function()
+    local c = h.client { max_body = 64 * 1024 }
+    local big = ("x"):rep(100 * 1024)          -- fake/echo answers with the request body
+    local res, err = c:chat { model = "fake/echo", prompt = big }
+    assert.is_nil(res)
+    assert.equal("protocol", err.kind)
+    assert.matches("exceeded 65536 bytes %(max_body%)", err.message)
+    assert.equal("raise the client option max_body (now 65536 bytes) if such answers are expected", err.hint)
+    assert(h.client():chat { model = "fake/echo", prompt = big })   -- 64 MiB by default
+    local ok, cerr = pcall(h.client, { max_body = 10 })
+    assert.is_false(ok)
+    assert.matches("max_body must be at least 1024 bytes", cerr.message)
+  end)
+
   it("config errors from the environment name the variable", function()
     local out = h.run_lua([[
       local ok, err = pcall(require("openrouter").new, {})

@@ -130,7 +130,8 @@ describe("README.md", function()
     end
     assert.is_true(#ids >= 20, #ids .. " ids")
     for _, id in ipairs(ids) do
-      local n = (id:find("status%-") or id:find("html%-")) and "-429" or "-3"
+      local n = (id:find("status%-") or id:find("html%-")) and "-429"
+                or id:find("redirect%-") and "-301" or "-3"
       local model = id:gsub("%-S%-N%-TAG$", "-503-1-readme"):gsub("%-N%-M$", "-3-2"):gsub("%-N$", n)
                       :gsub("%-CODE$", "-model_not_found")
       local _, err = client:chat { model = model, prompt = "x", timeout = 0.5 }
