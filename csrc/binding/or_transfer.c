@@ -318,6 +318,17 @@ static int xfer_body (lua_State *L) {
   return 1;
 }
 
+/* libcurl's CURL_HTTP_VERSION_* as people write it; "" before any answer. */
+static const char *http_version_name (long version) {
+  switch (version) {
+    case 0: return "";
+    case CURL_HTTP_VERSION_1_0: return "1.0";
+    case CURL_HTTP_VERSION_2_0: return "2";
+    case CURL_HTTP_VERSION_3: return "3";
+    default: return "1.1";
+  }
+}
+
 /* x:state() -> finished, saw_end, queued, sse (cheap: called in wait
 ** loops); sse: the answer is an event stream (a stream request answered 2xx
 ** with text/event-stream, or no Content-Type) */
@@ -385,8 +396,7 @@ static int xfer_info (lua_State *L) {
       curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &version);
     }
     setnum(L, "connects", (double)connects);    /* new connections it opened */
-    lua_pushstring(L, version == CURL_HTTP_VERSION_2_0 ? "2" : version == CURL_HTTP_VERSION_3 ? "3"
-                      : version == CURL_HTTP_VERSION_1_0 ? "1.0" : version ? "1.1" : "");
+    lua_pushstring(L, http_version_name(version));
     lua_setfield(L, -2, "http_version");
   }
   return 1;

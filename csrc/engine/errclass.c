@@ -161,8 +161,8 @@ void errc_classify (const errc_input *in, errc_result *out) {
   /* availability decides whatever the status; then the status; then, for
   ** in-band errors (status 200), the code as a status or a type name */
   if (!lookup(availability_kinds, in->availability, &k)) {
-    if (in->status >= 400 || (in->status >= 300 && in->status < 400))
-      k = errc_for_status(in->status);       /* a 3xx: protocol (base_url redirects) */
+    if (in->status >= 300)                   /* a 3xx: protocol (base_url redirects) */
+      k = errc_for_status(in->status);
     else if (in->has_code && in->code >= 400)
       k = errc_for_status(in->code);
     else if (!lookup(type_kinds, in->error_type, &k) && !lookup(type_kinds, in->code_str, &k))

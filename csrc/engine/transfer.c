@@ -43,23 +43,25 @@ void or_xfer_fail (or_xfer *x, errc_kind kind, const char *fmt, ...) {
 }
 
 /*
-** A stream that ended cleanly but without its end marker was truncated,
-** which must never look like a normal end.
+** The caller's option behind a libcurl timeout.  A stream gives libcurl
+** only connect_timeout (our own timers bound the rest); a whole request
+** gives it timeout too, and until the request is sent (connecting, a
+** proxy's tunnel, TLS) libcurl enforces the tighter of the two.
 */
-/*
-** The caller's option behind a libcurl timeout.  While connecting libcurl
-** enforces the tighter of connect_timeout and timeout (a stream sets no
-** whole-request timeout: ours stops at the headers) and says "Connection
-** timed out" or "Resolving timed out"; later only timeout is left.
-*/
-static const char *curl_timeout_option (const or_xfer *x, const char *detail) {
-  long whole = x->streaming ? 0 : x->timeout_ms;
-  int connecting = strncmp(detail, "Connection timed out", 20) == 0 ||
-                   strncmp(detail, "Resolving timed out", 19) == 0;
-  if (!connecting || whole <= 0) return connecting ? "connect_timeout" : "timeout";
-  return x->connect_ms > 0 && x->connect_ms < whole ? "connect_timeout" : "timeout";
+static const char *xfer_timeout_option (const or_xfer *x) {
+  curl_off_t sent_at = 0;
+  if (x->streaming) return "connect_timeout";
+  if (x->easy != NULL) curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &sent_at);
+  if (sent_at > 0 || x->connect_ms <= 0 || x->connect_ms >= x->timeout_ms) return "timeout";
+  return "connect_timeout";
 }
 
+/*
+** A stream that ended cleanly but without its end marker was truncated,
+** which must never look like a normal end.  A proxy that refused the
+** tunnel for want of credentials answered CONNECT with 407: no retry
+** brings them.
+*/
 void or_xfer_settle (or_xfer *x, CURLcode rc) {
   if (x->finished) return;
   x->finished = 1;
@@ -75,12 +77,13 @@ void or_xfer_settle (or_xfer *x, CURLcode rc) {
     x->fail_curl = rc;
     const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
     if (x->easy != NULL) curl_easy_getinfo(x->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
-    if (connect_code == 407)               /* no retry brings credentials */
-      or_xfer_fail(x, ERRC_auth, "the proxy wants credentials: it answered CONNECT with 407");
+    if (connect_code == 407)
+      or_xfer_fail(x, errc_for_status(connect_code),
+                   "the proxy wants credentials: it answered CONNECT with 407");
     else if (k == ERRC_interrupted)
       or_xfer_fail(x, k, "the connection broke after the response began: %s", detail);
     else if (rc == CURLE_OPERATION_TIMEDOUT)
-      or_xfer_fail(x, k, "request timed out (%s): %s", curl_timeout_option(x, detail), detail);
+      or_xfer_fail(x, k, "request timed out (%s): %s", xfer_timeout_option(x), detail);
     else
       or_xfer_fail(x, k, "%s", detail);
   }

@@ -142,6 +142,9 @@ local function merge_headers(base, own)
   return out
 end
 
+-- The largest max_event / max_body the core takes (4 GiB - 1).
+local MAX_LIMIT = 4294967295
+
 local function check_number(opts, name, min_exclusive)
   local v = opts[name]
   if v ~= nil and not (v > min_exclusive and v < math.huge) then
@@ -171,8 +174,9 @@ local function new(opts)
     raise("max_retries must be a whole number from 0 to 100, got " .. tostring(retries))
   end
   for _, name in ipairs { "max_event", "max_body" } do
-    if opts[name] ~= nil and not (opts[name] >= 1024) then   -- luacheck: ignore 581 (NaN)
-      raise(name .. " must be at least 1024 bytes")
+    local v = opts[name]
+    if v ~= nil and not (v >= 1024 and v <= MAX_LIMIT and v == math.floor(v)) then  -- luacheck: ignore 581 (NaN)
+      raise(("%s must be a whole number of bytes from 1024 to %d, got %s"):format(name, MAX_LIMIT, tostring(v)))
     end
   end
   if opts.provider ~= nil then

@@ -135,12 +135,26 @@ local CERT_CODES = { [51] = true, [58] = true, [60] = true, [77] = true, [80] = 
 local PROXY_CREDENTIALS = "put the proxy's credentials in its URL: " ..
   "proxy = \"http://user:password@host:port\" (or in HTTPS_PROXY / https_proxy), " ..
   "special characters %-encoded"
+local function proxy_refused(e, msg)
+  return e.kind == "auth" and (e.status == 407 or msg:find("answered CONNECT with 407", 1, true))
+end
+
+-- The hint for an answer over a limit the client sets, named in the
+-- message: "(max_event)", "(max_body)".
+local LIMITED = { max_event = "events", max_body = "answers" }
+local function limit_hint(msg, ctx)
+  local option = msg:match("%((max_%a+)%)")
+  if not LIMITED[option] then return nil end
+  if not ctx[option] then return HINTS[option] end
+  return ("raise the client option %s (now %d bytes) if such %s are expected")
+    :format(option, ctx[option], LIMITED[option])
+end
 
 -- The hint for a transport failure: the words of the failure, and what the
 -- call knows (ctx: base_url, proxy as shown, max_event, max_body).
 local function transport_hint(e, ctx)
   local msg = type(e.message) == "string" and e.message or ""
-  if e.kind == "auth" then                 -- only a proxy's 407 to CONNECT
+  if proxy_refused(e, msg) then
     return PROXY_CREDENTIALS
   elseif e.kind == "timeout" then
     local option = msg:match("%(([%a_]*timeout)%)")
@@ -161,14 +175,8 @@ local function transport_hint(e, ctx)
     if not CERT_CODES[e.curl_code] then
       return "the TLS handshake failed: check base_url's host and port, and any proxy in between"
     end
-  elseif e.kind == "protocol" and msg:find("(max_event)", 1, true) then
-    return ctx.max_event
-      and ("raise the client option max_event (now %d bytes) if such events are expected"):format(ctx.max_event)
-      or HINTS.max_event
-  elseif e.kind == "protocol" and msg:find("(max_body)", 1, true) then
-    return ctx.max_body
-      and ("raise the client option max_body (now %d bytes) if such answers are expected"):format(ctx.max_body)
-      or HINTS.max_body
+  elseif e.kind == "protocol" and limit_hint(msg, ctx) then
+    return limit_hint(msg, ctx)
   end
   return HINTS[e.kind]
 end
@@ -267,7 +275,7 @@ local function hint_for(e, ctx)
     if #set > 0 then
       return "no provider meets the routing; relax " .. table.concat(set, ", ")
     end
-  elseif e.kind == "auth" and e.status == 407 then
+  elseif proxy_refused(e, msg) then
     return PROXY_CREDENTIALS
   elseif e.kind == "auth" and ctx and ctx.key_shaped then
     return ("the key (from %s) looks like an OpenRouter key but was refused: check at " ..

@@ -20,7 +20,8 @@ end
 
 -- A completed non-SSE body as a decoded JSON object, or nil, err: an error
 -- status, an error carried in band (both as the classifier reads them), or
--- a 2xx body that is not JSON.
+-- a 2xx body that is not JSON -- not the API at all (a captive portal's
+-- page, a proxy's login), whether a chat or a stream asked.
 function M.decode(x, ctx)
   local status, body = x:status(), x:body()
   local class = errors.class(x:classify())
@@ -28,7 +29,10 @@ function M.decode(x, ctx)
   local ok, doc = pcall(json.decode, body)
   if not ok or type(doc) ~= "table" then
     return nil, errors.new { kind = "protocol", status = status,
-      message = "the response body is not JSON: " .. errors.excerpt(body) }
+      message = ("the server answered %d with %s, not JSON: %s")
+        :format(status, x:headers()["content-type"] or "no Content-Type", errors.excerpt(body)),
+      hint = ("this is not OpenRouter's API: check base_url (%s); a captive portal or a " ..
+              "proxy's login page answers like this"):format(ctx and ctx.base_url or "?") }
   end
   return doc
 end

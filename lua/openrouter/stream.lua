@@ -91,16 +91,9 @@ function Stream:_open()
   if not err then
     local res
     res, err = response.decode(x, calls[self].ctx)
-    local ctype = headers["content-type"] or "no Content-Type"
     if res then
       err = errors.new { kind = "protocol", status = status,
         message = "asked for a stream but the server answered with one JSON body" }
-    elseif status >= 200 and status <= 299 and err.kind == "protocol" then
-      err = errors.new { kind = "protocol", status = status,
-        message = ("asked for a stream but the server answered %d with %s: %s")
-          :format(status, ctype, errors.excerpt(x:body())),
-        hint = ("this is not OpenRouter's API: check base_url (%s); a captive portal or a " ..
-                "proxy's login page answers like this"):format(calls[self].ctx.base_url) }
     end
   end
   return self:_failed(err)

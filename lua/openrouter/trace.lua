@@ -64,7 +64,9 @@ end
 
 function M.response(call, x)
   if not call.trace then return end
-  M.emit(call.trace, { type = "response", status = x:status(), headers = x:headers(),
+  -- (a server may echo anything in its headers: they leave scrubbed too)
+  M.emit(call.trace, { type = "response", status = x:status(),
+                       headers = errors.scrub(x:headers(), call.secret),
                        seconds = core.now() - call.t_attempt })
 end
 

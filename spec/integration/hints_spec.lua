@@ -66,17 +66,27 @@ describe("hints", function()
   end)
 
   it("an answer over max_body names the option and its value, chat and stream", function()
-    local c = h.client { max_body = 64 * 1024 }
-    local big = ("x"):rep(100 * 1024)          -- fake/echo answers with the request body
-    local res, err = c:chat { model = "fake/echo", prompt = big }
-    assert.is_nil(res)
-    assert.equal("protocol", err.kind)
-    assert.matches("exceeded 65536 bytes %(max_body%)", err.message)
-    assert.equal("raise the client option max_body (now 65536 bytes) if such answers are expected", err.hint)
-    assert(h.client():chat { model = "fake/echo", prompt = big })   -- 64 MiB by default
-    local ok, cerr = pcall(h.client, { max_body = 10 })
-    assert.is_false(ok)
-    assert.matches("max_body must be at least 1024 bytes", cerr.message)
+    -- fake/keyat-K-ok answers 200 with K + #key + 40 bytes that are not JSON
+    local LIMIT = 2048
+    local c = h.client { max_body = LIMIT }
+    local model = ("fake/keyat-%d-ok"):format(LIMIT - #h.KEY - 40)
+    for _, call in ipairs { "chat", "stream" } do
+      local at, over = model, model:gsub("%-(%d+)%-ok$", function(k) return "-" .. (k + 1) .. "-ok" end)
+      local _, err = c[call](c, { model = at, prompt = "x" })
+      assert.equal("protocol", err.kind)                -- not JSON, but whole: the limit holds it
+      assert.is_nil(err.message:find("max_body", 1, true), call .. ": " .. err.message)
+      _, err = c[call](c, { model = over, prompt = "x" })
+      assert.equal("protocol", err.kind)
+      assert.matches("exceeded 2048 bytes %(max_body%)", err.message)
+      assert.equal("raise the client option max_body (now 2048 bytes) if such answers are expected", err.hint)
+    end
+    local big = ("x"):rep(100 * 1024)                 -- fake/echo answers with the request body
+    assert(h.client():chat { model = "fake/echo", prompt = big })
+    for _, bad in ipairs { 10, 4096.5, 2 ^ 33 } do
+      local ok, cerr = pcall(h.client, { max_body = bad })
+      assert.is_false(ok)
+      assert.matches("max_body must be a whole number of bytes from 1024 to 4294967295", cerr.message)
+    end
   end)
 
   it("config errors from the environment name the variable", function()
@@ -97,15 +107,17 @@ describe("hints", function()
   end)
 
   it("a core.so built for another Lua says which, and what to run", function()
-    -- the core of this run, loaded by another interpreter (when one is here)
-    local this = rawget(_G, "jit") and "luajit" or _VERSION
+    -- the core of this run, loaded by an interpreter of another ABI (when
+    -- one is here; LuaJIT and Lua 5.1 share theirs, and so load each
+    -- other's core)
+    local function abi(lua) return lua == "luajit" and "5.1" or lua:sub(4) end
+    local this = rawget(_G, "jit") and "5.1" or _VERSION:sub(5)
     local other
     for _, lua in ipairs { "luajit", "lua5.4", "lua5.1", "lua5.3" } do
       local p = io.popen("command -v " .. lua .. " 2>/dev/null")
       local found = p:read("*a") ~= ""
       p:close()
-      local is_this = (lua == "luajit") == (this == "luajit") and (lua == "luajit" or lua:sub(4) == this:sub(5))
-      if found and not is_this then other = lua break end
+      if found and abi(lua) ~= this then other = lua break end
     end
     if not other then pending("no other Lua interpreter here") return end
     local out = h.run_lua('require "openrouter"', nil, "both", other)

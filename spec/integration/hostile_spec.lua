@@ -48,15 +48,16 @@ describe("a server that is not the API", function()
     assert.equal("protocol", err.kind)
     assert.equal(200, err.status)
     assert.equal(1, fake.attempts("fake/html-200") - before)
-    assert.matches("asked for a stream but the server answered 200 with text/html: <html>", err.message)
+    assert.matches("the server answered 200 with text/html, not JSON: <html>", err.message)
     assert.matches("this is not OpenRouter's API: check base_url %(" .. c.base_url:gsub("%p", "%%%0"), err.hint)
     assert.matches("captive portal", err.hint)
   end)
 
-  it("chat: a 200 HTML page is protocol too", function()
+  it("chat: a 200 HTML page is protocol too, with the same hint", function()
     local err = failure(h.client(), { model = "fake/html-200", prompt = "x" }, false)
     assert.equal("protocol", err.kind)
-    assert.matches("not JSON", err.message)
+    assert.matches("the server answered 200 with text/html, not JSON: <html>", err.message)
+    assert.matches("captive portal", err.hint)
   end)
 
   for _, streamed in ipairs { false, true } do
@@ -82,6 +83,27 @@ describe("a server that is not the API", function()
     local err = failure(h.client { timeout = 60 }, { model = "fake/trickle", prompt = "x" }, true)
     assert.equal("protocol", err.kind)
     assert.matches("asked for a stream but the server answered with one JSON body", err.message)
+  end)
+end)
+
+describe("a server that accepts and says nothing", function()
+  -- a listening socket nobody accepts from: TCP connects, TLS never starts
+  it("times out in the option the caller set, and names it", function()
+    local silent = assert(require("socket").bind("127.0.0.1", 0))
+    local url = ("https://127.0.0.1:%d/api/v1"):format(select(2, silent:getsockname()))
+    local function err_of(opts, streamed)
+      opts.base_url = url
+      return failure(h.client(opts), { prompt = "x" }, streamed)
+    end
+    for _, streamed in ipairs { false, true } do
+      local err = err_of({ connect_timeout = 0.3, timeout = 5 }, streamed)
+      assert.equal("timeout", err.kind)
+      assert.matches("%(connect_timeout%)", err.message)
+      assert.matches("raise connect_timeout", err.hint)
+    end
+    local err = err_of({ connect_timeout = 5, timeout = 0.3 }, false)   -- the tighter one
+    assert.matches("%(timeout%)", err.message)
+    silent:close()
   end)
 end)
 

@@ -133,7 +133,7 @@ describe("README.md", function()
       local n = (id:find("status%-") or id:find("html%-")) and "-429"
                 or id:find("redirect%-") and "-301" or "-3"
       local model = id:gsub("%-S%-N%-TAG$", "-503-1-readme"):gsub("%-N%-M$", "-3-2"):gsub("%-N$", n)
-                      :gsub("%-CODE$", "-model_not_found")
+                      :gsub("%-CODE$", "-model_not_found"):gsub("%-K%-WHERE$", "-10-page")
       local _, err = client:chat { model = model, prompt = "x", timeout = 0.5 }
       assert.is_true(err == nil or not err.message:find("Bad fake scenario", 1, true),
         id .. " (" .. model .. "): " .. tostring(err))

@@ -194,8 +194,8 @@ describe("openrouter.attach", function()
     -- nothing in flight: the attachment leaves no active handle, so an idle
     -- editor is not woken (the loop would exit if nothing else were there)
     -- (over HTTP/2 a transfer may still read its END_STREAM after the
-    -- stream gave its [DONE]: let the loop settle)
-    local settle_by = core.now() + 2
+    -- stream gave its [DONE]: let the loop settle there)
+    local settle_by = core.now() + (h.H2 and 2 or 0)
     repeat uv.run("nowait") uv.sleep(1) until not uv.loop_alive() or core.now() > settle_by
     assert.is_false(uv.loop_alive())
     handle:detach()

@@ -78,10 +78,12 @@ describe("the API key", function()
   -- Every keyat-K-WHERE request of `offsets` and `wheres`, chat and stream,
   -- by a client with `retries`: no string of the error, nor of any trace
   -- event (taken when it happens, before a retry), holds 8 characters of
-  -- the secret.  Returns how many calls were checked.
+  -- the secret.  Returns how many calls were checked, and how many retries
+  -- were traced.
   local function sweep(offsets, wheres, retries)
-    local traced = {}
+    local traced, retried = {}, 0
     local client = h.client { max_retries = retries, trace = function(event)
+      if event.type == "retry" then retried = retried + 1 end
       for _, str in ipairs(strings(event)) do traced[#traced + 1] = str end
     end }
     local checked = 0
@@ -110,15 +112,17 @@ describe("the API key", function()
         end
       end
     end
-    return checked
+    return checked, retried
   end
 
   it("leaves no 8 characters of its secret in any error or trace, wherever a cut falls", function()
     local offsets = {}
     local step = os.getenv("OR_SLOW") and 5 or 1          -- (valgrind: every 5th)
     for k = 0, 130, step do offsets[#offsets + 1] = k end  -- across both limits, 80 and 120
-    assert.equal(4 * #offsets * 2, sweep(offsets, { "page", "ok", "line", "event" }, 0))
+    assert.equal(4 * #offsets * 2, (sweep(offsets, { "page", "ok", "line", "event" }, 0)))
     -- and in the error a retry is traced with (a 500 page is retried)
-    assert.equal(3 * 2, sweep({ 50, 60, 70 }, { "page" }, 1))
+    local checked, retried = sweep({ 50, 60, 70 }, { "page" }, 1)
+    assert.equal(3 * 2, checked)
+    assert.equal(3 * 2, retried)
   end)
 end)

@@ -7,8 +7,10 @@
  *                                    bytes both ways (https through a proxy)
  *   GET http://127.0.0.1:P/… HTTP/1.1
  *                                    the request passed on as it is (servers
- *                                    take the absolute form), then the bytes
- *                                    both ways (plain http through a proxy)
+ *                                    take the absolute form) with "Connection:
+ *                                    close", then the bytes both ways (plain
+ *                                    http through a proxy: one request per
+ *                                    connection)
  *   GET /_proxy_stats                {"connects":N,"forwards":N,"refused":N}
  *
  * Targets other than 127.0.0.1 / localhost are refused (403): no test
@@ -205,8 +207,14 @@ static void serve(int client) {
         write_all(upstream, end, len - (size_t)(end - head)) != 0)
       return;
   } else {
+    /* one request per connection: the next one may be for another target */
+    static const char close_it[] = "Connection: close\r\n\r\n";
+    size_t head_len = (size_t)(end - head);
     __atomic_add_fetch(&stats->forwards, 1, __ATOMIC_SEQ_CST);
-    if (write_all(upstream, head, len) != 0) return;
+    if (write_all(upstream, head, head_len - 2) != 0 ||
+        write_all(upstream, close_it, sizeof close_it - 1) != 0 ||
+        write_all(upstream, end, len - head_len) != 0)
+      return;
   }
   relay(client, upstream);
   close(upstream);
@@ -231,6 +239,7 @@ int main(int argc, char **argv) {
   time_t deadline;
   FILE *f;
   int i, lfd;
+  pid_t parent = getpid();
   for (i = 1; i < argc; i++) {
     if (i + 1 >= argc) return usage();
     if (strcmp(argv[i], "--port-file") == 0) port_file = argv[++i];
@@ -276,6 +285,7 @@ int main(int argc, char **argv) {
     if (c < 0) continue;
     if (fork() == 0) {
       prctl(PR_SET_PDEATHSIG, SIGTERM);         /* go with the parent */
+      if (getppid() != parent) _exit(0);        /* it went before that took */
       close(lfd);
       signal(SIGTERM, SIG_DFL);
       serve(c);

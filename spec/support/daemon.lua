@@ -12,6 +12,8 @@
 --   -- did not come up (its log included).
 --   daemon.running(name)  -- st while it still runs, else nil
 --   daemon.stop(name)     -- SIGTERM, temp files removed
+--   daemon.binary(env_var, name)  -- $env_var, else build/<name> (it must exist)
+--   daemon.free_port()    -- a port nothing listens on just now
 --
 -- Needs LuaSocket only; runs on Lua 5.1 to 5.4 and LuaJIT.
 
@@ -83,8 +85,13 @@ local function wait_port(st, port)
   local next_check = socket.gettime() + ALIVE_CHECK_EVERY
   while socket.gettime() < deadline do
     if port then
+      -- (something else may hold the port: it must be ours that answers)
       local c = socket.connect("127.0.0.1", port)
-      if c then c:close() return port end
+      if c then
+        c:close()
+        if owns(st) then return port end
+        return nil, "another process holds port " .. port
+      end
     else
       local p = tonumber((M.read_file(st.files.port) or ""):match("^(%d+)"))
       if p then return p end
@@ -131,6 +138,26 @@ function M.stop(name)
   local st = registry[key(name)]
   registry[key(name)] = nil
   if st then stop_state(st) end
+end
+
+-- The repository root: this file is <root>/spec/support/daemon.lua.
+local function repo_root()
+  local src = debug.getinfo(1, "S").source
+  local root = src:sub(1, 1) == "@" and src:sub(2):match("^(.-)/?spec/support/[^/]+$")
+  if not root or root == "" then return "." end
+  return root
+end
+
+-- A helper binary: $env_var, else build/<name> of this repository.
+function M.binary(env_var, name)
+  local bin = os.getenv(env_var)
+  if not bin or bin == "" then bin = repo_root() .. "/build/" .. name end
+  local f = io.open(bin, "rb")
+  if not f then
+    error(("%s not found: %s (run `make build/%s` or set %s)"):format(name, bin, name, env_var), 3)
+  end
+  f:close()
+  return bin
 end
 
 -- A TCP port on 127.0.0.1 that nothing listens on just now (for a helper

@@ -27,28 +27,6 @@ local LIFETIME = 1800     -- seconds the server lives at most
 local IDLE = 300          -- it exits after this long with nothing to do
 local HTTP_TIMEOUT = 10
 
--- The repository root: this file is <root>/spec/support/fake.lua.
-local function repo_root()
-  local src = debug.getinfo(1, "S").source
-  local root = src:sub(1, 1) == "@" and src:sub(2):match("^(.-)/?spec/support/[^/]+$")
-  if not root or root == "" then return "." end
-  return root
-end
-M.repo_root = repo_root
-
--- The server binary to run.
-local function binary()
-  local bin = os.getenv("FAKESERVER")
-  if not bin or bin == "" then bin = repo_root() .. "/build/fakeserver" end
-  local f = io.open(bin, "rb")
-  if not f then
-    error(("fake server binary not found: %s (run `make build/fakeserver` or set FAKESERVER)")
-          :format(bin), 3)
-  end
-  f:close()
-  return bin
-end
-
 -- Publishes the running server's addresses on the module table.
 local function publish(st)
   M.url, M.port = st and st.url, st and st.port
@@ -59,7 +37,7 @@ end
 function M.start()
   local st = daemon.running(NAME)
   if not st then
-    local bin = binary()
+    local bin = daemon.binary("FAKESERVER", "fakeserver")
     local why
     st, why = daemon.start(NAME, function(files)
       return ("%s --port-file %s --lifetime %d --idle %d")

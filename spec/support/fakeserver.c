@@ -469,7 +469,6 @@ static int next_line(const char *p, size_t n, size_t *pos, struct span *line) {
   return 1;
 }
 
-/* Parses "METHOD SP target SP HTTP/1.x".  0 or an HTTP error status. */
 /* An absolute-form target ("http://host:port/path", what a proxy passes
    on) to its path, as servers must take it (RFC 9112 3.2.2).  0 or -1. */
 static int skip_authority(const char *p, struct span *t) {
@@ -483,6 +482,7 @@ static int skip_authority(const char *p, struct span *t) {
   return 0;
 }
 
+/* Parses "METHOD SP target SP HTTP/1.x".  0 or an HTTP error status. */
 static int parse_request_line(const char *p, struct span l, struct request *q) {
   const char *s = p + l.off, *sp1, *sp2, *ver;
   size_t i, vlen, plen;

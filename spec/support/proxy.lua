@@ -7,7 +7,6 @@
 --   proxy.stats(url)                             -- {connects=, forwards=, refused=}
 
 local daemon = require "spec.support.daemon"
-local fake = require "spec.support.fake"
 local http = require "socket.http"
 local ltn12 = require "ltn12"
 local cjson = require "cjson"
@@ -19,13 +18,12 @@ local LIFETIME = 1800
 -- Starts a proxy (one per set of options and process); returns its URL.
 function M.start(opts)
   local auth = opts and opts.auth
-  local bin = os.getenv("CONNECTPROXY")
-  if not bin or bin == "" then bin = fake.repo_root() .. "/build/connectproxy" end
+  local bin = daemon.binary("CONNECTPROXY", "connectproxy")
   local st, why = daemon.start("proxy " .. (auth or ""), function(files)
     return ("%s --port-file %s --lifetime %d%s"):format(daemon.quote(bin), daemon.quote(files.port),
       LIFETIME, auth and " --auth " .. daemon.quote(auth) or "")
   end)
-  if not st then error(why .. " (run `make build/connectproxy`)", 2) end
+  if not st then error(why, 2) end
   return "http://127.0.0.1:" .. st.port
 end
 

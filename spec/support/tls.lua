@@ -21,6 +21,7 @@ local fake = require "spec.support.fake"
 local M = {}
 
 local TRIES = 5
+local LIFETIME = 1800     -- seconds a front lives at most, like the fake server
 
 local function have(cmd)
   return daemon.run("command -v " .. cmd .. " >/dev/null 2>&1")
@@ -38,7 +39,10 @@ local function certificate()
   local ok = daemon.run(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 " ..
     "-nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1,DNS:localhost " ..
     "-keyout %s -out %s >/dev/null 2>&1"):format(daemon.quote(c.key), daemon.quote(c.crt)))
-  if not ok then return nil, "openssl could not make a certificate" end
+  if not ok then
+    os.remove(c.key) os.remove(c.crt) os.remove(base)
+    return nil, "openssl could not make a certificate"
+  end
   c.guard = daemon.finalizer(function() os.remove(c.key) os.remove(c.crt) os.remove(c.base) end)
   registry[CERT_KEY] = c
   return c
@@ -51,7 +55,9 @@ function M.start(opts)
   local c, why = certificate()
   if not c then return nil, why end
   local backend = fake.start():match("^http://([^/]+)"):gsub(":", ",")
-  local name = "tls front " .. (opts.name or "") .. (opts.max_requests or "")
+  -- (the backend in the name: a fake server restarted on another port gets
+  -- fronts of its own)
+  local name = ("tls front %s %s %s"):format(backend, opts.name or "", opts.max_requests or "")
   local running = daemon.running(name)
   if running then return running end
   for _ = 1, TRIES do
@@ -59,10 +65,11 @@ function M.start(opts)
     local st
     st, why = daemon.start(name, function(files)
       files.err = files.base .. ".err"     -- removed with the others
-      return ("nghttpx --conf=/dev/null --frontend=127.0.0.1,%d --backend=%s --workers=1 " ..
+      -- (under `timeout`: a run killed outright leaves no front behind)
+      return ("timeout %d nghttpx --conf=/dev/null --frontend=127.0.0.1,%d --backend=%s --workers=1 " ..
         "--no-ocsp --no-via --accesslog-file=/dev/null --errorlog-file=%s " ..
         "--backend-read-timeout=600 --frontend-read-timeout=600 --stream-read-timeout=0 %s %s %s")
-        :format(port, backend, daemon.quote(files.err),
+        :format(LIFETIME, port, backend, daemon.quote(files.err),
                 opts.max_requests and "--frontend-max-requests=" .. opts.max_requests or "",
                 daemon.quote(c.key), daemon.quote(c.crt))
     end, port)
