@@ -20,6 +20,9 @@
 -- res.id, res.model, res.provider, res.created, res.system_fingerprint
 --                          the first non-null values
 -- res.chunks               how many chunks were added
+-- res.incomplete           true for finish(true): the answer of a stream that
+--                          broke (a tool call cut mid-arguments is flagged
+--                          tool_calls[i].incomplete and keeps its fragment)
 --
 -- The top-level fields describe choice index 0 (or the lowest index seen,
 -- should a stream have no choice 0).  Choices are told apart by their
@@ -350,9 +353,20 @@ function Accumulator:has(field)
   return self._meta[field] ~= nil
 end
 
+-- A cut answer's tool calls whose arguments are not whole JSON: they keep
+-- the fragment that came, flagged, never turned into {}.
+local function flag_cut_calls(res)
+  for _, choice in ipairs(res.choices) do
+    for _, call in ipairs(choice.message.tool_calls or {}) do
+      if not pcall(json.decode, call["function"].arguments) then call.incomplete = true end
+    end
+  end
+end
+
 -- The response built so far.  Fresh tables on every call: the caller may
--- modify them without disturbing the accumulator.
-function Accumulator:finish()
+-- modify them without disturbing the accumulator.  cut: the stream broke
+-- before its end (res.incomplete = true, and its tool calls checked).
+function Accumulator:finish(cut)
   local indices = {}
   for index in each(self._choices) do indices[#indices + 1] = index end
   table.sort(indices)
@@ -374,6 +388,10 @@ function Accumulator:finish()
       res.finish_reason = choice.finish_reason
       res.native_finish_reason = choice.native_finish_reason
     end
+  end
+  if cut then
+    res.incomplete = true
+    flag_cut_calls(res)
   end
   return res
 end

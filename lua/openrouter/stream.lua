@@ -33,8 +33,19 @@ function Stream._create(call)
   return self
 end
 
--- Finish with err: the stream ends, and says why from now on.
+-- The answer assembled over every chunk delivered so far; cut: the stream
+-- broke before its end (see result.lua's finish).
+function Stream:_assembled(cut)
+  self:_take_kept()
+  local res = self._acc:finish(cut)
+  res.status, res.headers = self.status, self.headers
+  return res
+end
+
+-- Finish with err: the stream ends, and says why from now on.  An error
+-- after chunks reached the reader keeps what they carried: err.result.
 function Stream:_fail(err)
+  if err.partial and err.result == nil then err.result = self:_assembled(true) end
   self.error = err
   self._ended = true
   if self._x then self._x:close() end
@@ -167,8 +178,9 @@ end
 -- What is there right now: a chunk (for text(): or its text); nil at the
 -- end (nil, err on failure); or false when the caller must wait.
 function Stream:_take(text)
-  if self._closed then return nil end
+  -- (ended first: a failed stream closed afterwards still says why)
   if self._ended then return nil, self.error end
+  if self._closed then return nil end
   local open, err = self:_open()
   if not open then return open, err end
   local x = self._x
@@ -233,10 +245,7 @@ local function whole(self)
   if self._closed and not self._ended then
     return nil, errors.new { kind = "canceled", message = "the stream was closed before its end" }
   end
-  self:_take_kept()
-  local res = self._acc:finish()
-  res.status, res.headers = self.status, self.headers
-  return res
+  return self:_assembled(false)
 end
 
 -- The public methods: an error leaves them with the key scrubbed.

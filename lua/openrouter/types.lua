@@ -60,6 +60,7 @@ local openrouter = {}
 ---@field hint? string how to fix it
 ---@field generation_id? string
 ---@field partial boolean chunks had already been delivered
+---@field result? openrouter.Result what they carried (result.incomplete), when partial
 ---@field curl_code? integer libcurl's code, for a transport failure
 
 ---@class openrouter.Response: table the decoded JSON body, plus:
@@ -82,6 +83,7 @@ local openrouter = {}
 ---@field id? string
 ---@field message table ready to append to messages
 ---@field choices table[] every choice, by index
+---@field incomplete? true the stream broke (err.result); a cut tool call has .incomplete
 
 ---@class openrouter.TraceEvent
 ---@field type "request"|"response"|"retry"|"done"

@@ -74,6 +74,9 @@
  *   error-mid-429                    the same with the typed 429 error
  *   choice-error                     R "partial" <choice with finish_reason
  *                                    "error" and a choice-level error> T
+ *   tools-cut                        R <the first 4 fragments of tools: call_1
+ *                                    whole, call_2's arguments begun>, then the
+ *                                    TCP connection is closed; not streamed: normal
  *   tools                            R <5 tool_calls fragments> <finish
  *                                    "tool_calls"> U [DONE] T; with a "tool"
  *                                    message: R <the weather text> S U [DONE] T
@@ -243,6 +246,7 @@ static const char *const TOOL_CHOICES[] = {
   TOOL_OPEN "[{\"index\":1,\"function\":{\"arguments\":\"\\\"Europe/Paris\\\"}\"}}]" DELTA_CLOSE_NULL,
   TOOL_FINISH,
 };
+#define TOOLS_CUT_AT 4   /* fake/tools-cut: call_1 whole, call_2's arguments begun */
 
 /* fake/reasoning, streamed: two reasoning deltas, then details only. */
 #define REASON_OPEN "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\","
@@ -758,7 +762,7 @@ enum scen {
   SC_RETRY_AFTER, SC_CODE_STRING, SC_NO_CODE, SC_EMPTY, SC_CHOICE_ERROR,
   SC_ERROR_MID_429, SC_FLAKY, SC_FLAKYNR, SC_FLAKYDROP, SC_BUFFERED, SC_TOOLS,
   SC_REASONING, SC_BIGTHEN, SC_ECHO, SC_EVENTS, SC_EVENT_ERROR, SC_EVENT_ERROR_TEXT,
-  SC_REDIRECT, SC_TRICKLE, SC_KEYAT,
+  SC_REDIRECT, SC_TRICKLE, SC_KEYAT, SC_TOOLS_CUT,
   /* resolved per request (resolve_scenario), never named */
   SC_HEAD_DROP, SC_TOOLS_FINAL, SC_TOOLS_MISSING
 };
@@ -788,7 +792,7 @@ static const struct scenario_def { const char *name; enum scen kind; uint64_t ma
   { "reset-ms-", SC_RESET_MS, WAIT_MAX },   { "retry-after-", SC_RETRY_AFTER, WAIT_MAX },
   { "code-string-", SC_CODE_STRING, STATUS_MAX }, { "no-code-", SC_NO_CODE, STATUS_MAX },
   { "empty-", SC_EMPTY, STATUS_MAX },      { "redirect-", SC_REDIRECT, REDIRECT_MAX },
-  { "trickle", SC_TRICKLE, 0 },
+  { "trickle", SC_TRICKLE, 0 },             { "tools-cut", SC_TOOLS_CUT, 0 },
 };
 #define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
 
@@ -1374,6 +1378,11 @@ static int add_unusual_end(struct response *r, const struct scenario *sc) {
     r->choices = CHOICE_ERROR_CHOICES;
     add_op(r, OP_DELTAS, N_CHOICES(PARTIAL_DELTAS));
     add_error_end(r, OP_CHOICES, N_CHOICES(CHOICE_ERROR_CHOICES));
+    return 1;
+  case SC_TOOLS_CUT:                   /* the connection goes mid-arguments */
+    r->choices = TOOL_CHOICES;
+    add_op(r, OP_CHOICES, TOOLS_CUT_AT);
+    add_op(r, OP_DROP, 0);
     return 1;
   case SC_TOOLS:                       /* the finish chunk is a choice */
     r->choices = TOOL_CHOICES;
