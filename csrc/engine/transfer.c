@@ -252,7 +252,10 @@ int or_xfer_init (or_xfer *x, const or_request *r) {
   ** stream back to compress it.  A whole body takes what libcurl decodes. */
   SETOPT(CURLOPT_ACCEPT_ENCODING, r->streaming ? "identity" : "");
   SETOPT(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-  SETOPT(CURLOPT_PIPEWAIT, 1L);              /* h2: share a connection rather than open one */
+  /* h2 (https only: no h2 is asked of plain http) shares a connection
+  ** rather than opening more; over plain http libcurl would hold a cold
+  ** client's concurrent requests back until the first one is done. */
+  if (strncasecmp(r->url, "https:", 6) == 0) SETOPT(CURLOPT_PIPEWAIT, 1L);
   SETOPT(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
   SETOPT(CURLOPT_TCP_NODELAY, 1L);

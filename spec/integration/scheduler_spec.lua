@@ -37,6 +37,29 @@ describe("the scheduler", function()
     assert.equal(0, core.active())
   end)
 
+  it("runs a cold client's first streams side by side, not one after the other", function()
+    -- (a process of its own: its client has no connection yet)
+    local out = h.run_lua(([[
+      local openrouter = require "openrouter"
+      local core = require "openrouter.core"
+      local client = openrouter.new { api_key = %q, base_url = %q, model = "fake/slow-20",
+                                      max_retries = 0 }
+      local tasks = {}
+      local t0 = core.now()
+      for i = 1, 3 do
+        tasks[i] = openrouter.spawn(function() return assert(assert(client:stream { prompt = "x" }):result()).text end)
+      end
+      openrouter.run(10)
+      for i = 1, 3 do assert(tasks[i].ok and tasks[i].values[1] == %q, tostring(tasks[i].error)) end
+      io.stderr:write(("took %%.3f"):format(core.now() - t0))
+    ]]):format(h.KEY, client.base_url, h.TEXT))
+    -- fake/slow-20 takes ~0.14 s: three in a row would take ~0.4 s
+    local took = tonumber(out:match("took ([%d.]+)"))
+    assert.is_number(took, out)
+    local slow = os.getenv("OR_SLOW") and 10 or 1
+    assert.is_true(took < 0.3 * slow, ("three streams took %.3f s: one after the other"):format(took))
+  end)
+
   it("iterates text() inside a task (where the Lua can yield there)", function()
     if puc51 then pending("PUC Lua 5.1 cannot yield inside a for iterator: use next()") return end
     local task = openrouter.spawn(function()
