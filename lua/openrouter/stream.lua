@@ -304,9 +304,11 @@ function Stream:chunks()
   return chunk_or_raise, self, nil, self
 end
 
--- A chunk that holds nothing but text comes from the C core as a string
--- (no table, no decode); any other goes the way next() goes.
-local function text_or_raise(self)
+-- The next text, without waiting: a non-empty string; nil at the end;
+-- false when nothing is ready yet; or nil, err.  A chunk that holds
+-- nothing but text comes from the C core as a string (no table, no
+-- decode); any other goes the way next() goes.
+local function text_now(self)
   while true do
     local x, item, err = flowing(self), nil, nil
     if x then
@@ -318,9 +320,9 @@ local function text_or_raise(self)
         item, err = self:_took(t, extra, kind)
       end
     end
-    if item == nil and err == nil then item, err = next_item(self, true) end
-    if err then raise(self, err) end
-    if item == nil then return nil end
+    if item == nil and err == nil then item, err = self:_take(true) end
+    if err then return nil, err end
+    if not item then return item end          -- nil (the end) or false
     if type(item) == "table" then
       local choice = type(item.choices) == "table" and item.choices[1]
       local delta = type(choice) == "table" and choice.delta
@@ -332,9 +334,57 @@ local function text_or_raise(self)
   end
 end
 
--- Only the non-empty choices[1].delta.content strings.
-function Stream:text()
-  return text_or_raise, self, nil, self
+-- Wait for the stream to move on (at most until `deadline`); a wait cut
+-- short by close() raises canceled.
+local function await(self, deadline)
+  loop.wait(deadline or self._retry_at)
+  if self._closed and not self._ended then raise(self, canceled()) end
+end
+
+local function text_or_raise(self)
+  while true do
+    local t, err = text_now(self)
+    if err then raise(self, err) end
+    if t ~= false then return t end
+    await(self)
+  end
+end
+
+-- stream:text { every = s }: the first text at once, then at most one
+-- string per `every` seconds, each all the text there is by then; the end
+-- (or a failure, raised on the next call) flushes what is left.
+local function coalesced_or_raise(st)
+  local self, pieces = st.stream, {}
+  if st.err then raise(self, st.err) end
+  while true do
+    local t, err = text_now(self)
+    if t then
+      pieces[#pieces + 1] = t
+    elseif err then
+      if #pieces == 0 then raise(self, err) end
+      st.err = err
+      return table.concat(pieces)
+    elseif t == nil then
+      return #pieces > 0 and table.concat(pieces) or nil
+    elseif #pieces > 0 and (not st.due or core.now() >= st.due) then
+      st.due = core.now() + st.every        -- nothing more right now, and it is due
+      return table.concat(pieces)
+    else
+      await(self, #pieces > 0 and st.due or nil)
+    end
+  end
+end
+
+-- Only the non-empty choices[1].delta.content strings; opts.every:
+-- coalesced for user interfaces (see coalesced_or_raise).
+function Stream:text(opts)
+  if opts == nil then return text_or_raise, self, nil, self end
+  local every = type(opts) == "table" and opts.every
+  if type(every) ~= "number" or not (every >= 0 and every < math.huge) then  -- luacheck: ignore 581 (NaN)
+    error(errors.config("stream:text{every = seconds}: every must be a number >= 0, got " ..
+                        tostring(every)), 2)
+  end
+  return coalesced_or_raise, { stream = self, every = every }, nil, self
 end
 
 -- Timings and counts of the current transfer (seconds since it was sent):

@@ -178,8 +178,10 @@ function Stream:close() end
 function Stream:chunks() end
 
 ---for text in stream:text(): the non-empty content strings; raises the error.
+---With opts.every (seconds): coalesced, at most one string per interval.
+---@param opts? {every: number}
 ---@return fun(): string|nil
-function Stream:text() end
+function Stream:text(opts) end
 
 ---Timings and counts of the transfer.
 ---@return table

@@ -85,11 +85,16 @@ local ok, err = pcall(function()
   vim.cmd("runtime plugin/openrouter.lua")
   vim.cmd("OpenRouterAsk Say hello")
   local answer = vim.api.nvim_get_current_buf()
+  local redraws = 0
+  vim.api.nvim_buf_attach(answer, false, { on_lines = function() redraws = redraws + 1 end })
   local got = vim.wait(10000, function()
     return vim.api.nvim_buf_get_lines(answer, 2, 3, false)[1] == "Hello, world from fake OpenRouter!"
   end, 10)
   check(":OpenRouterAsk streams the answer into a new buffer", got,
     vim.inspect(vim.api.nvim_buf_get_lines(answer, 0, -1, false)))
+  -- six deltas 20 ms apart, shown at most every 50 ms
+  check(":OpenRouterAsk coalesces its redraws", redraws >= 1 and redraws < 6,
+    redraws .. " buffer updates")
 end)
 if not ok then check("no error", false, err) end
 finish()

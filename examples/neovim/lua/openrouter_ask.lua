@@ -26,21 +26,19 @@ function M.ask(question)
     local stream, err = c:stream { prompt = question }
     if not stream then vim.notify(tostring(err), vim.log.levels.ERROR) return end
     local text = ""
-    while true do
-      local chunk, e = stream:next()
-      if e then vim.notify(tostring(e), vim.log.levels.ERROR) break end
-      if not chunk then break end
-      local choice = chunk.choices[1]
-      local piece = choice and choice.delta and choice.delta.content
-      if not vim.api.nvim_buf_is_valid(buf) then
-        stream:close()                    -- the buffer was wiped: stop paying for tokens
-        break
-      end
-      if type(piece) == "string" and piece ~= "" then
+    -- one redraw per 50 ms at most, however fast the tokens come (Neovim's
+    -- LuaJIT lets a task wait inside a for loop and a pcall)
+    local read, e = pcall(function()
+      for piece in stream:text { every = 0.05 } do
+        if not vim.api.nvim_buf_is_valid(buf) then
+          stream:close()                  -- the buffer was wiped: stop paying for tokens
+          return
+        end
         text = text .. piece
         vim.api.nvim_buf_set_lines(buf, 2, -1, false, vim.split(text, "\n"))
       end
-    end
+    end)
+    if not read then vim.notify(tostring(e), vim.log.levels.ERROR) end
   end)
 end
 
