@@ -48,6 +48,7 @@ build = {
       ["openrouter.errors"] = "lua/openrouter/errors.lua",
       ["openrouter.json"] = "lua/openrouter/json.lua",
       ["openrouter.loop"] = "lua/openrouter/loop.lua",
+      ["openrouter.output"] = "lua/openrouter/output.lua",
       ["openrouter.provider"] = "lua/openrouter/provider.lua",
       ["openrouter.request"] = "lua/openrouter/request.lua",
       ["openrouter.response"] = "lua/openrouter/response.lua",

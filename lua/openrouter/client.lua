@@ -8,6 +8,7 @@ local each = require "openrouter.each"
 local endpoints = require "openrouter.endpoints"
 local errors = require "openrouter.errors"
 local loop = require "openrouter.loop"
+local output = require "openrouter.output"
 local provider = require "openrouter.provider"
 local request = require "openrouter.request"
 local response = require "openrouter.response"
@@ -316,6 +317,7 @@ function Client:_prepare(method, path, req, streaming, keyless)
       max_body = self.max_body,
     },
     secret = key,
+    structured = method == "POST" and req.schema ~= nil,   -- the answer is to be decoded
     retries = retries,
     attempt = 0,
     trace = self._trace,
@@ -350,7 +352,7 @@ function Client:_fetch(call, shape)   -- luacheck: ignore 212/self (a method for
       local value, serr = shape(doc, x)
       x:close()
       if value == nil then
-        err = errors.new { kind = "protocol", status = x:status(), message = serr }
+        err = errors.is(serr) and serr or errors.new { kind = "protocol", status = x:status(), message = serr }
         trace.done(call, err)
         return nil, err
       end
@@ -370,10 +372,15 @@ function Client:_fetch(call, shape)   -- luacheck: ignore 212/self (a method for
 end
 
 -- POST /chat/completions -> response | nil, err
+-- A chat answer with `schema`: decoded (response.parsed), or an output error.
+local function structured_chat(doc, x)
+  return output.parse(response.chat(doc, x), "response")
+end
+
 local function chat(self, req)
   local call, err = self:_prepare("POST", "/chat/completions", req, false)
   if not call then return nil, err end
-  return self:_fetch(call, response.chat)
+  return self:_fetch(call, call.structured and structured_chat or response.chat)
 end
 
 -- The same with stream = true; returns once the status is known.

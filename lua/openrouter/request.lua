@@ -13,6 +13,7 @@ local M = {}
 local LOCAL = {
   prompt = true, system = true, variant = true, fallbacks = true, headers = true,
   timeout = true, idle_timeout = true, first_token_timeout = true, max_retries = true,
+  schema = true, schema_name = true,
 }
 
 -- The fields OpenRouter documents (OPENROUTER.md 2.1, 2.3) and ours: an
@@ -56,6 +57,24 @@ local function shallow_copy(t)
   local c = {}
   for k, v in each(t) do c[k] = v end
   return c
+end
+
+-- `schema` (a JSON schema as a table; `schema_name`, default "output") as
+-- OpenRouter's structured-output request, or nil and a config error.
+local function response_format(req)
+  if type(req.schema) ~= "table" then
+    return nil, errors.config("'schema' must be a JSON schema as a table, got " .. type(req.schema))
+  end
+  if req.response_format ~= nil then
+    return nil, errors.config("give either schema or response_format, not both",
+      "schema = {…} is sent as response_format = { type = \"json_schema\", … }")
+  end
+  local name = req.schema_name or "output"
+  if type(name) ~= "string" or not name:match("^[%w_%-]+$") then
+    return nil, errors.config("'schema_name' must be a name of letters, digits, _ or -, got " ..
+                              tostring(name))
+  end
+  return { type = "json_schema", json_schema = { name = name, strict = true, schema = req.schema } }
 end
 
 -- defaults: the client's {model=, provider=, fallbacks=}.
@@ -128,6 +147,11 @@ function M.body(defaults, req, streaming)
     local merged = json.object(shallow_copy(defaults.provider or {}))
     for k, v in each(req.provider or {}) do merged[k] = v end
     body.provider = merged
+  end
+  if req.schema ~= nil then
+    local format, ferr = response_format(req)
+    if not format then return nil, ferr end
+    body.response_format = format
   end
   if body.messages == nil then
     return nil, errors.config("the request has no messages",

@@ -9,6 +9,7 @@ local each = require "openrouter.each"
 local errors = require "openrouter.errors"
 local json = require "openrouter.json"
 local loop = require "openrouter.loop"
+local output = require "openrouter.output"
 local response = require "openrouter.response"
 local result = require "openrouter.result"
 local retry = require "openrouter.retry"
@@ -245,7 +246,9 @@ local function whole(self)
   if self._closed and not self._ended then
     return nil, errors.new { kind = "canceled", message = "the stream was closed before its end" }
   end
-  return self:_assembled(false)
+  local res = self:_assembled(false)
+  if calls[self].structured then return output.parse(res, "result") end
+  return res
 end
 
 -- The public methods: an error leaves them with the key scrubbed.

@@ -9,7 +9,7 @@
 ---@field null lightuserdata JSON null: send it, and what decoding gives for null
 local openrouter = {}
 
----@alias openrouter.Kind "config"|"bad_request"|"auth"|"credits"|"moderation"|"not_found"|"timeout"|"rate_limited"|"provider"|"unavailable"|"overloaded"|"server"|"network"|"tls"|"interrupted"|"protocol"|"canceled"
+---@alias openrouter.Kind "config"|"bad_request"|"auth"|"credits"|"moderation"|"not_found"|"timeout"|"rate_limited"|"provider"|"unavailable"|"overloaded"|"server"|"network"|"tls"|"interrupted"|"protocol"|"canceled"|"output"
 
 ---@class openrouter.ClientOptions
 ---@field api_key? string default: $OPENROUTER_API_KEY; never printed or put into an error
@@ -45,6 +45,8 @@ local openrouter = {}
 ---@field idle_timeout? number per-request override
 ---@field first_token_timeout? number per-request override
 ---@field max_retries? integer per-request override
+---@field schema? table a JSON schema for the answer: parsed comes back decoded
+---@field schema_name? string its name (default "output")
 ---@field [string] any any other OpenRouter field, sent unchanged
 
 ---@class openrouter.Error
@@ -70,6 +72,7 @@ local openrouter = {}
 ---@field usage? table
 ---@field status integer
 ---@field headers table<string, string> lower-case names
+---@field parsed? any the answer decoded, when the request gave a schema
 
 ---@class openrouter.Result
 ---@field text string
@@ -83,6 +86,7 @@ local openrouter = {}
 ---@field id? string
 ---@field message table ready to append to messages
 ---@field choices table[] every choice, by index
+---@field parsed? any the answer decoded, when the request gave a schema
 ---@field incomplete? true the stream broke (err.result); a cut tool call has .incomplete
 
 ---@class openrouter.TraceEvent

@@ -90,6 +90,10 @@
  *                                    an HTML 500 page (page), a 200 text/plain
  *                                    body (ok), an SSE data line (line) or the
  *                                    data of an `event: error` (event)
+ *   json-ok, json-bad                R <the text in 3 or 2 deltas> S U [DONE] T: a
+ *                                    JSON object {"name": "Ada", "born": 1815,
+ *                                    "langs": ["Lua", null]}, or text that is not
+ *                                    JSON; not streamed, the same text in one body
  *   trickle                          (both modes) a 200 application/json answer,
  *                                    the normal completion, one byte every 50 ms
  * Errors (same in both modes): status-N, html-N (N may be 200: a captive
@@ -200,6 +204,15 @@ static const char *const NORMAL_DELTAS[] = {
 /* fake/tools after a "tool" message; the degree sign is UTF-8 (octal). */
 static const char *const WEATHER_DELTAS[] = { "The weather", " in Paris", " is 18\302\260C", " and sunny." };
 #define N_WEATHER (sizeof WEATHER_DELTAS / sizeof WEATHER_DELTAS[0])
+/* fake/json-ok and fake/json-bad: an answer in JSON, and one cut short
+   (JSON-escaped, as they go on the wire). */
+static const char *const JSON_OK_DELTAS[] = { "{\\\"name\\\": \\\"Ada\\\",", " \\\"born\\\": 1815,",
+                                              " \\\"langs\\\": [\\\"Lua\\\", null]}" };
+#define N_JSON_OK (sizeof JSON_OK_DELTAS / sizeof JSON_OK_DELTAS[0])
+#define JSON_OK_TEXT "{\\\"name\\\": \\\"Ada\\\", \\\"born\\\": 1815, \\\"langs\\\": [\\\"Lua\\\", null]}"
+static const char *const JSON_BAD_DELTAS[] = { "Sure! {\\\"name\\\": \\\"Ada\\\",", " \\\"born\\\":" };
+#define N_JSON_BAD (sizeof JSON_BAD_DELTAS / sizeof JSON_BAD_DELTAS[0])
+#define JSON_BAD_TEXT "Sure! {\\\"name\\\": \\\"Ada\\\", \\\"born\\\":"
 static const char *const PARTIAL_DELTAS[] = { "partial" };
 
 #define USAGE_JSON \
@@ -762,7 +775,7 @@ enum scen {
   SC_RETRY_AFTER, SC_CODE_STRING, SC_NO_CODE, SC_EMPTY, SC_CHOICE_ERROR,
   SC_ERROR_MID_429, SC_FLAKY, SC_FLAKYNR, SC_FLAKYDROP, SC_BUFFERED, SC_TOOLS,
   SC_REASONING, SC_BIGTHEN, SC_ECHO, SC_EVENTS, SC_EVENT_ERROR, SC_EVENT_ERROR_TEXT,
-  SC_REDIRECT, SC_TRICKLE, SC_KEYAT, SC_TOOLS_CUT,
+  SC_REDIRECT, SC_TRICKLE, SC_KEYAT, SC_TOOLS_CUT, SC_JSON_OK, SC_JSON_BAD,
   /* resolved per request (resolve_scenario), never named */
   SC_HEAD_DROP, SC_TOOLS_FINAL, SC_TOOLS_MISSING
 };
@@ -793,6 +806,7 @@ static const struct scenario_def { const char *name; enum scen kind; uint64_t ma
   { "code-string-", SC_CODE_STRING, STATUS_MAX }, { "no-code-", SC_NO_CODE, STATUS_MAX },
   { "empty-", SC_EMPTY, STATUS_MAX },      { "redirect-", SC_REDIRECT, REDIRECT_MAX },
   { "trickle", SC_TRICKLE, 0 },             { "tools-cut", SC_TOOLS_CUT, 0 },
+  { "json-ok", SC_JSON_OK, 0 },             { "json-bad", SC_JSON_BAD, 0 },
 };
 #define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
 
@@ -1411,6 +1425,8 @@ static void set_program(struct response *r, const struct scenario *sc) {
     add_op(r, OP_DELTAS, N_DELTAS);
     break;
   case SC_TOOLS_FINAL: r->deltas = WEATHER_DELTAS; add_op(r, OP_DELTAS, N_WEATHER); break;
+  case SC_JSON_OK: r->deltas = JSON_OK_DELTAS; add_op(r, OP_DELTAS, N_JSON_OK); break;
+  case SC_JSON_BAD: r->deltas = JSON_BAD_DELTAS; add_op(r, OP_DELTAS, N_JSON_BAD); break;
   case SC_CHUNKS: add_op(r, OP_REPEAT_A, sc->n); break;
   case SC_BIG: add_op(r, OP_BIG, sc->n); break;
   case SC_ECHO: add_op(r, OP_ECHO, 1); break;
@@ -1934,6 +1950,8 @@ static void respond_chat_json(struct conn *c, const struct scenario *sc) {
     break;
   case SC_TOOLS: respond_completion_with(c, "tool_calls", MSG_TOOLS, ""); break;
   case SC_TOOLS_FINAL: respond_completion_with(c, "stop", MSG_WEATHER, ""); break;
+  case SC_JSON_OK: respond_completion_with(c, "stop", MESSAGE("\"" JSON_OK_TEXT "\"", "null"), ""); break;
+  case SC_JSON_BAD: respond_completion_with(c, "stop", MESSAGE("\"" JSON_BAD_TEXT "\"", "null"), ""); break;
   case SC_REASONING: respond_completion_with(c, "stop", MSG_REASONING, ""); break;
   case SC_ECHO: {
     struct buf msg = { NULL, 0, 0 };
