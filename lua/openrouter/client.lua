@@ -267,13 +267,14 @@ end
 -- again on a retry.  Returns the call, or nil and a config error.
 --   method, path: the HTTP request; req: per-request overrides (and, for
 --   POST, the request table); streaming: an SSE answer is wanted;
---   keyless: the endpoint is public (GET /models), a key is optional.
-function Client:_prepare(method, path, req, streaming, keyless)
+--   keyless: the endpoint is public (GET /models), a key is optional;
+--   build: the POST body's builder (default request.body, a chat's).
+function Client:_prepare(method, path, req, streaming, keyless, build)
   local key = secrets[self]
   if not key and not keyless then return nil, errors.config("no API key", NO_KEY_HINT) end
   local text, body, err
   if method == "POST" then
-    body, err = request.body(self, req, streaming)
+    body, err = (build or request.body)(self, req, streaming)
     if not body then return nil, err end
     text, err = request.encode(body)
     if not text then return nil, err end
@@ -397,6 +398,13 @@ local function stream(self, req)
   end
 end
 
+-- POST /embeddings: the decoded body plus response.vectors and usage.
+local function embed(self, req)
+  local call, err = self:_prepare("POST", "/embeddings", req, false, false, request.embeddings_body)
+  if not call then return nil, err end
+  return self:_fetch(call, response.embeddings)
+end
+
 -- The public methods.  Every error they hand out leaves with this
 -- client's key scrubbed from it: the one place that happens for a client
 -- (streams do the same for theirs).
@@ -414,6 +422,7 @@ end
 
 Client.chat = public(chat)
 Client.stream = public(stream)
+Client.embed = public(embed)
 Client.models = public(endpoints.models)
 Client.key = public(endpoints.key)
 Client.credits = public(endpoints.credits)

@@ -162,6 +162,34 @@ function M.body(defaults, req, streaming)
 end
 
 
+-- The body of POST /embeddings: the request's fields (ours left out), the
+-- client's model when it names none.  Or nil and a config error.
+function M.embeddings_body(defaults, req)
+  if type(req) ~= "table" then
+    return nil, errors.config("client:embed expects a table, got " .. type(req),
+      'e.g. client:embed{ model = "openai/text-embedding-3-small", input = { "a", "b" } }')
+  end
+  local input = req.input
+  local ok = type(input) == "string" or (type(input) == "table" and #input > 0)
+  for i = 1, type(input) == "table" and #input or 0 do
+    if type(input[i]) ~= "string" then ok = false end
+  end
+  if not ok then
+    return nil, errors.config("'input' must be a string or a non-empty array of strings, got " ..
+                              type(input))
+  end
+  local body = {}
+  for k, v in each(req) do
+    if not LOCAL[k] then body[k] = v end
+  end
+  body.model = req.model or defaults.model
+  if type(body.model) ~= "string" or body.model == "" then
+    return nil, errors.config("embeddings need a model",
+      'e.g. model = "openai/text-embedding-3-small" (in the request or the client)')
+  end
+  return body
+end
+
 -- The body as JSON text, or nil and a config error naming the bad field.
 function M.encode(body)
   local ok, text = pcall(json.encode, body, "request")

@@ -37,6 +37,32 @@ function M.decode(x, ctx)
   return doc
 end
 
+-- An embeddings body with response.vectors: one array of numbers per
+-- input, in input order (by each item's index), and usage.  Or nil and
+-- what is wrong with it.
+function M.embeddings(doc, x)
+  if type(doc.data) ~= "table" then return nil, "the embeddings answer has no data" end
+  local vectors = {}
+  for i, item in ipairs(doc.data) do
+    local index = type(item) == "table" and nonnull(item.index)
+    if type(index) ~= "number" then index = i - 1 end
+    local vector = type(item) == "table" and nonnull(item.embedding)
+    if type(vector) ~= "table" then
+      return nil, ("embedding %d of the answer is not an array of numbers"):format(i)
+    end
+    vectors[index + 1] = json.clean(vector)
+  end
+  for i = 1, #doc.data do
+    if vectors[i] == nil then return nil, ("the answer has no embedding for input %d"):format(i) end
+  end
+  doc.vectors = vectors
+  doc.model = nonnull(doc.model)
+  doc.usage = json.clean(nonnull(doc.usage))
+  doc.status = x:status()
+  doc.headers = x:headers()
+  return doc
+end
+
 -- A chat completion body with its convenience fields added.
 function M.chat(doc, x)
   local choice = type(doc.choices) == "table" and doc.choices[1]

@@ -117,6 +117,12 @@ function Client:chat(req) end
 ---@return openrouter.Error|nil err
 function Client:stream(req) end
 
+---POST /embeddings: the decoded body plus vectors (one per input, in input order) and usage.
+---@param req {model?: string, input: string|string[], [string]: any}
+---@return table|nil response with .vectors, .usage
+---@return openrouter.Error|nil err
+function Client:embed(req) end
+
 ---GET /models.
 ---@param filter? { free?: boolean, search?: string }
 ---@return table[]|nil models

@@ -15,6 +15,11 @@
  * per-connection timers; nothing ever sleeps.
  *
  * Routes
+ *   POST <anything>/embeddings  {"model", "input": "text" | [...]}: one vector
+ *                                      [raw length, position, byte sum % 997]
+ *                                      per input, listed last input first (by
+ *                                      "index"), usage with a cost; model
+ *                                      fake/status-N: HTTP N
  *   POST <anything>/chat/completions  the fake model; the scenario is chosen
  *                                     by the "model" of the JSON body
  *   GET  <anything>/models             the model catalogue (no key needed)
@@ -171,6 +176,7 @@
 #define TALLY_SLOTS       1024     /* models counted, generation ids seen */
 #define TALLY_KEY_MAX     MODEL_MAX
 #define FLAKY_MAX         1000000ull
+#define EMBED_MAX         256        /* inputs of one embeddings request */
 #define REDIRECT_MIN      300        /* redirect-N: 300..399 but 304 */
 #define REDIRECT_MAX      399
 #define REDIRECT_TO       "https://moved.example/api/v1/chat/completions"
@@ -192,6 +198,7 @@ enum {
 static const char DEFAULT_MODEL[] = "openai/gpt-4o";
 static const char FAKE_PREFIX[] = "fake/";
 static const char CHAT_SUFFIX[] = "/chat/completions";
+static const char EMBEDDINGS_SUFFIX[] = "/embeddings";
 static const char HTTP_VERSION_PREFIX[] = "HTTP/1.";   /* then one digit */
 static const char PROVIDER[] = "FakeProvider";
 static const char CONTINUE_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -2241,6 +2248,88 @@ static void serve_get(struct conn *c) {
   respond_error(c, HTTP_NOT_FOUND, NULL, "Not found: ", p + c->req.path.off, c->req.path.len);
 }
 
+/* ------------------------------------------------------------ embeddings */
+
+/* The members of an embeddings body the fake reads. */
+struct embed_params {
+  char model[MODEL_MAX + 1];
+  const char *input, *input_end;   /* the raw "input" value */
+};
+
+/* member_fn of an embeddings body: "model" and "input". */
+static int take_embed_member(const char *k, size_t klen, const char *v, const char *ve, void *ctx) {
+  struct embed_params *ep = ctx;
+  size_t n = (size_t)(ve - v);
+  if (key_is(k, klen, "model")) {
+    if (*v != '"' || n - 2 > MODEL_MAX) return -1;
+    memcpy(ep->model, v + 1, n - 2);
+    ep->model[n - 2] = '\0';
+  } else if (key_is(k, klen, "input")) {
+    ep->input = v;
+    ep->input_end = ve;
+  }
+  return 0;
+}
+
+/* Appends one embedding of the raw string s[0..n) (between its quotes),
+   input number i: [n, i, (sum of its bytes) % 997]. */
+static void add_embedding(struct buf *b, const char *s, size_t n, size_t i, int first) {
+  unsigned long sum = 0;
+  size_t j;
+  for (j = 0; j < n; j++) sum += (unsigned char)s[j];
+  buf_printf(b, "%s{\"object\":\"embedding\",\"index\":%zu,\"embedding\":[%zu,%zu,%lu]}",
+             first ? "" : ",", i, n, i, sum % 997);
+}
+
+/* POST …/embeddings: {"model", "input": "text" | ["a", …]} -> one vector
+   per input, listed in reverse order (their "index" tells), usage with a
+   cost.  A model fake/status-N answers HTTP N. */
+static void serve_embeddings(struct conn *c, const char *body, size_t blen) {
+  struct embed_params ep;
+  struct buf *b = &S.scratch;
+  const char *e = body + blen, *s, *items[EMBED_MAX];
+  size_t lens[EMBED_MAX], n = 0, total = 0, i;
+  uint64_t status;
+  if (auth_rejects(c)) return;
+  memset(&ep, 0, sizeof ep);
+  s = skip_ws(body, e);
+  if (s == e || *s != '{' || !walk_object(s, e, take_embed_member, &ep) || !ep.input) {
+    respond_error(c, HTTP_BAD_REQUEST, NULL, "Invalid embeddings body", NULL, 0);
+    return;
+  }
+  if (strncmp(ep.model, "fake/status-", 12) == 0 &&
+      parse_dec(ep.model + 12, strlen(ep.model + 12), STATUS_MAX, &status) == 0 && status_ok(status)) {
+    respond_error(c, (int)status, NULL, "Fake error for embeddings", NULL, 0);
+    return;
+  }
+  s = ep.input;
+  if (*s == '"') {
+    items[n] = s + 1;
+    lens[n++] = (size_t)(ep.input_end - s - 2);
+  } else if (*s == '[') {
+    for (s = skip_ws(s + 1, ep.input_end); s < ep.input_end && *s == '"' && n < EMBED_MAX; ) {
+      const char *end = skip_string(s, ep.input_end);
+      items[n] = s + 1;
+      lens[n++] = (size_t)(end - s - 2);
+      s = skip_ws(end, ep.input_end);
+      if (s < ep.input_end && *s == ',') s = skip_ws(s + 1, ep.input_end);
+    }
+  }
+  if (n == 0) {
+    respond_error(c, HTTP_BAD_REQUEST, NULL, "input must be a string or an array of strings", NULL, 0);
+    return;
+  }
+  b->len = 0;
+  buf_adds(b, "{\"object\":\"list\",\"data\":[");
+  for (i = n; i-- > 0; ) {
+    add_embedding(b, items[i], lens[i], i, i == n - 1);
+    total += lens[i];
+  }
+  buf_printf(b, "],\"model\":\"%s\",\"usage\":{\"prompt_tokens\":%zu,\"total_tokens\":%zu,"
+             "\"cost\":%zu.0e-7}}", ep.model[0] ? ep.model : "fake/embed", total, total, total);
+  respond_fixed(c, HTTP_OK, "application/json", NULL, b->p, b->len);
+}
+
 /* Routes a complete request (head in c->req, body at body[0..blen)). */
 static void dispatch(struct conn *c, const char *body, size_t blen) {
   const char *p = c->in.p;
@@ -2254,6 +2343,8 @@ static void dispatch(struct conn *c, const char *body, size_t blen) {
   record_last(p, q->head_len, body, blen);
   if (span_ieq(p, q->method, "POST") && path_ends(p, q->path, CHAT_SUFFIX))
     serve_chat(c, body, blen);
+  else if (span_ieq(p, q->method, "POST") && path_ends(p, q->path, EMBEDDINGS_SUFFIX))
+    serve_embeddings(c, body, blen);
   else if (span_ieq(p, q->method, "GET"))
     serve_get(c);
   else
