@@ -13,6 +13,8 @@ local provider = require "openrouter.provider"
 local request = require "openrouter.request"
 local response = require "openrouter.response"
 local retry = require "openrouter.retry"
+local slots = require "openrouter.slots"
+local spend = require "openrouter.spend"
 local suggest = require "openrouter.suggest"
 local Stream = require "openrouter.stream"
 local trace = require "openrouter.trace"
@@ -33,6 +35,7 @@ local OPTION_TYPES = {
   timeout = "number", connect_timeout = "number", idle_timeout = "number",
   first_token_timeout = "number", max_retries = "number", allow_insecure = "boolean",
   proxy = "string", ca_file = "string", max_event = "number", max_body = "number",
+  max_cost = "number", max_concurrent = "number",
   trace = "function",
 }
 local OPTION_NAMES = {}
@@ -174,6 +177,14 @@ local function new(opts)
   if retries ~= nil and (retries < 0 or retries ~= math.floor(retries) or retries > 100) then
     raise("max_retries must be a whole number from 0 to 100, got " .. tostring(retries))
   end
+  if opts.max_cost ~= nil and not (opts.max_cost > 0 and opts.max_cost < math.huge) then  -- luacheck: ignore 581 (NaN)
+    raise("max_cost must be a number of USD > 0, got " .. tostring(opts.max_cost))
+  end
+  local limit = opts.max_concurrent
+  local whole = limit ~= nil and limit >= 1 and limit == math.floor(limit) and limit < math.huge
+  if limit ~= nil and not whole then
+    raise("max_concurrent must be a whole number >= 1, got " .. tostring(limit))
+  end
   for _, name in ipairs { "max_event", "max_body" } do
     local v = opts[name]
     if v ~= nil and not (v >= 1024 and v <= MAX_LIMIT and v == math.floor(v)) then  -- luacheck: ignore 581 (NaN)
@@ -208,6 +219,8 @@ local function new(opts)
     if self[k] and self[k]:find("[\r\n%z]") then raise(k .. " contains CR, LF or NUL") end
   end
   self._headers = extra
+  self._ledger = spend.new(opts.max_cost)
+  self._slots = slots.new(opts.max_concurrent)
   self._trace = opts.trace or (os.getenv("OPENROUTER_TRACE") == "1" and trace.stderr) or nil
   local key = opts.api_key or os.getenv("OPENROUTER_API_KEY")
   if key == "" then key = nil end
@@ -319,6 +332,7 @@ function Client:_prepare(method, path, req, streaming, keyless, build)
     },
     secret = key,
     structured = method == "POST" and req.schema ~= nil,   -- the answer is to be decoded
+    ledger = self._ledger,                 -- where a stream's usage is counted
     retries = retries,
     attempt = 0,
     trace = self._trace,
@@ -340,7 +354,7 @@ end
 -- makes the caller's value of the decoded body (or nil and what was
 -- missing: a protocol error).  call.reclassify(err), when given, adjusts
 -- what an error means for this endpoint.  -> value | nil, err
-function Client:_fetch(call, shape)   -- luacheck: ignore 212/self (a method for endpoints.lua)
+function Client:_fetch(call, shape)
   while true do
     trace.request(call)
     local x = core.request(call.spec)
@@ -350,6 +364,7 @@ function Client:_fetch(call, shape)   -- luacheck: ignore 212/self (a method for
     local err = response.transport_error(x, false, call.ctx)
     if not err then doc, err = response.decode(x, call.ctx) end
     if doc then
+      self._ledger:add(doc.usage)
       local value, serr = shape(doc, x)
       x:close()
       if value == nil then
@@ -373,6 +388,31 @@ function Client:_fetch(call, shape)   -- luacheck: ignore 212/self (a method for
 end
 
 -- POST /chat/completions -> response | nil, err
+-- Admission of a paid request (chat, stream, embed: the POSTs): a slot
+-- (max_concurrent), then the budget (max_cost), checked once the slot is
+-- ours, so that what others spent meanwhile counts.  Nothing is sent
+-- before.  Returns the slot's release (and, for a stream, the object whose
+-- collection releases it too), or nil, err.
+function Client:_admit(kind)
+  local give, guard = self._slots:acquire(kind)
+  if not give then return nil, guard end
+  local err = self._ledger:refusal()
+  if err then
+    give()
+    return nil, err
+  end
+  return give, guard
+end
+
+-- A whole-body paid call: admitted, fetched, its slot given back.
+local function paid(self, call, shape)
+  local give, err = self:_admit("call")
+  if not give then return nil, err end
+  local res, ferr = self:_fetch(call, shape)
+  give()
+  return res, ferr
+end
+
 -- A chat answer with `schema`: decoded (response.parsed), or an output error.
 local function structured_chat(doc, x)
   return output.parse(response.chat(doc, x), "response")
@@ -381,14 +421,16 @@ end
 local function chat(self, req)
   local call, err = self:_prepare("POST", "/chat/completions", req, false)
   if not call then return nil, err end
-  return self:_fetch(call, call.structured and structured_chat or response.chat)
+  return paid(self, call, call.structured and structured_chat or response.chat)
 end
 
 -- The same with stream = true; returns once the status is known.
 local function stream(self, req)
   local call, err = self:_prepare("POST", "/chat/completions", req, true)
   if not call then return nil, err end
-  local s = Stream._create(call)
+  local give, guard = self:_admit("stream")
+  if not give then return nil, guard end
+  local s = Stream._create(call, give, guard)
   while true do
     local ok
     ok, err = s:_open()
@@ -402,7 +444,7 @@ end
 local function embed(self, req)
   local call, err = self:_prepare("POST", "/embeddings", req, false, false, request.embeddings_body)
   if not call then return nil, err end
-  return self:_fetch(call, response.embeddings)
+  return paid(self, call, response.embeddings)
 end
 
 -- The public methods.  Every error they hand out leaves with this
@@ -427,6 +469,12 @@ Client.models = public(endpoints.models)
 Client.key = public(endpoints.key)
 Client.credits = public(endpoints.credits)
 Client.generation = public(endpoints.generation)
+
+-- What this client's answers cost so far: { cost = USD, prompt_tokens,
+-- completion_tokens, requests } (those that reported usage).
+function Client:spent()
+  return self._ledger:totals()
+end
 
 -- What diagnose may know of the key: whether there is one, whether it is
 -- shaped like an OpenRouter key, and its masked form.

@@ -82,6 +82,18 @@ local function resume(task, ...)
   if M.on_park then M.on_park() end
 end
 
+-- The task running now, or nil outside tasks.
+function M.current_task()
+  return tasks[coroutine.running()]
+end
+
+-- How many tasks are parked, waiting for something.
+function M.waiting_tasks()
+  local n = 0
+  for _ in each(waiting) do n = n + 1 end
+  return n
+end
+
 -- Resume every parked task once (each re-checks what it waits for).
 function M.resume_waiting()
   local ready = {}

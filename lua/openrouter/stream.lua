@@ -25,9 +25,12 @@ local nonnull = json.nonnull
 local calls = setmetatable({}, { __mode = "k" })
 
 -- call: a prepared request (client.lua); the stream sends it at once and
--- again on a retryable failure before the first chunk.
-function Stream._create(call)
-  local self = setmetatable({ _delivered = 0, _acc = result.new() }, Stream)
+-- again on a retryable failure before the first chunk.  release: gives
+-- back the client's slot (max_concurrent) when the stream is over; guard:
+-- does it when the collector takes the stream.
+function Stream._create(call, release, guard)
+  local self = setmetatable({ _delivered = 0, _acc = result.new(), _release = release,
+                              _slot_guard = guard }, Stream)
   calls[self] = call
   trace.request(call)
   self._x = core.request(call.spec)
@@ -43,12 +46,20 @@ function Stream:_assembled(cut)
   return res
 end
 
+-- The stream is over (ended, failed or closed): its slot goes back.
+function Stream:_let_go()
+  local release = self._release
+  self._release = nil
+  if release then release() end
+end
+
 -- Finish with err: the stream ends, and says why from now on.  An error
 -- after chunks reached the reader keeps what they carried: err.result.
 function Stream:_fail(err)
   if err.partial and err.result == nil then err.result = self:_assembled(true) end
   self.error = err
   self._ended = true
+  self:_let_go()
   if self._x then self._x:close() end
   trace.done(calls[self], err)
   return nil, err
@@ -139,7 +150,13 @@ function Stream:_deliver(chunk, plain)
   end
   self._delivered = self._delivered + 1
   if not plain then
-    if chunk.usage ~= nil then chunk.usage = json.clean(nonnull(chunk.usage)) end
+    if chunk.usage ~= nil then
+      chunk.usage = json.clean(nonnull(chunk.usage))
+      if not self._counted and chunk.usage then       -- (once: the usage chunk is the last)
+        self._counted = true
+        calls[self].ledger:add(chunk.usage)
+      end
+    end
     self:_take_kept()
     self._acc:add(chunk)
     self._known = nil                     -- the accumulator may know more now
@@ -190,6 +207,7 @@ function Stream:_take(text)
   local finished, done = x:state()
   if done then
     self._ended = true
+    self:_let_go()
     trace.done(calls[self])
     -- a complete transfer can go now (its connection stays in the pool);
     -- one still reading the body's last bytes is left to finish
@@ -271,6 +289,7 @@ function Stream:close()
     if not self._ended then
       trace.done(calls[self], errors.new { kind = "canceled", message = "the stream was closed before its end" })
     end
+    self:_let_go()
     loop.wake()                           -- a task waiting on it must hear now
   end
   return true

@@ -9,7 +9,7 @@
 ---@field null lightuserdata JSON null: send it, and what decoding gives for null
 local openrouter = {}
 
----@alias openrouter.Kind "config"|"bad_request"|"auth"|"credits"|"moderation"|"not_found"|"timeout"|"rate_limited"|"provider"|"unavailable"|"overloaded"|"server"|"network"|"tls"|"interrupted"|"protocol"|"canceled"|"output"
+---@alias openrouter.Kind "config"|"bad_request"|"auth"|"credits"|"moderation"|"not_found"|"timeout"|"rate_limited"|"provider"|"unavailable"|"overloaded"|"server"|"network"|"tls"|"interrupted"|"protocol"|"canceled"|"output"|"budget"
 
 ---@class openrouter.ClientOptions
 ---@field api_key? string default: $OPENROUTER_API_KEY; never printed or put into an error
@@ -30,6 +30,8 @@ local openrouter = {}
 ---@field ca_file? string CA certificates to trust
 ---@field max_event? integer largest SSE event accepted, in bytes (8 MiB)
 ---@field max_body? integer largest answer that is not a stream of events, in bytes (64 MiB)
+---@field max_cost? number USD: once spent, chat/stream/embed return kind budget, nothing sent
+---@field max_concurrent? integer at most this many requests in flight; the rest wait their turn
 ---@field trace? fun(event: openrouter.TraceEvent) told what the client does
 
 ---@class openrouter.Request
@@ -122,6 +124,10 @@ function Client:stream(req) end
 ---@return table|nil response with .vectors, .usage
 ---@return openrouter.Error|nil err
 function Client:embed(req) end
+
+---What this client's answers cost so far (those that reported usage).
+---@return {cost: number, prompt_tokens: integer, completion_tokens: integer, requests: integer}
+function Client:spent() end
 
 ---GET /models.
 ---@param filter? { free?: boolean, search?: string }

@@ -26,6 +26,7 @@ end
 describe("examples", function()
   local files = {
     "examples/chat.lua", "examples/doctor.lua", "examples/fallbacks.lua", "examples/tools.lua",
+    "examples/batch.lua",
     "examples/love2d/main.lua",
     "examples/neovim/plugin/openrouter.lua", "examples/neovim/lua/openrouter_ask.lua",
   }
@@ -76,6 +77,22 @@ describe("examples", function()
     assert.equal(1, code, out)
     assert.matches("[FAIL] model: openai/gpt4o is not in the model list", out, 1, true)
     assert.matches("hint: did you mean openai/gpt-4o", out, 1, true)
+  end)
+
+  it("batch.lua runs 50 prompts 4 at a time and stops at its cost cap", function()
+    -- the fake's answers cost $0.000093: $0.001 pays for 11, and the ones
+    -- already admitted when the cap is reached (at most 3 more) finish
+    local out, code = run("examples/batch.lua", "0.001")
+    assert.equal(0, code, out)
+    local answered, skipped, failed = out:match("(%d+) answered, (%d+) skipped by max_cost, (%d+) failed")
+    answered, skipped = tonumber(answered), tonumber(skipped)
+    assert.is_true(answered >= 11 and answered <= 14, out)
+    assert.equal(50, answered + skipped)
+    assert.equal("0", failed)
+    assert.matches("spent $0.00", out, 1, true)
+    out, code = run("examples/batch.lua", "1")
+    assert.equal(0, code, out)
+    assert.matches("50 answered, 0 skipped by max_cost, 0 failed", out, 1, true)
   end)
 
   it("chat.lua prints the error object and fails on an error status", function()

@@ -71,6 +71,7 @@
  *                                    next chunk follows at once
  *   notjson                          R "data: this is not json" S U [DONE] T
  *   usage-legacy                     R D S U' [DONE] T (U' has a choice)
+ *   no-done                          R D S U T: the usage came, [DONE] never does
  *   error-mid                        R "Hello" "," <error event> T
  *   drop-N                           R A*N, then (50 ms later) the TCP connection
  *                                    is closed
@@ -783,6 +784,7 @@ enum scen {
   SC_ERROR_MID_429, SC_FLAKY, SC_FLAKYNR, SC_FLAKYDROP, SC_BUFFERED, SC_TOOLS,
   SC_REASONING, SC_BIGTHEN, SC_ECHO, SC_EVENTS, SC_EVENT_ERROR, SC_EVENT_ERROR_TEXT,
   SC_REDIRECT, SC_TRICKLE, SC_KEYAT, SC_TOOLS_CUT, SC_JSON_OK, SC_JSON_BAD,
+  SC_NO_DONE,
   /* resolved per request (resolve_scenario), never named */
   SC_HEAD_DROP, SC_TOOLS_FINAL, SC_TOOLS_MISSING
 };
@@ -814,6 +816,7 @@ static const struct scenario_def { const char *name; enum scen kind; uint64_t ma
   { "empty-", SC_EMPTY, STATUS_MAX },      { "redirect-", SC_REDIRECT, REDIRECT_MAX },
   { "trickle", SC_TRICKLE, 0 },             { "tools-cut", SC_TOOLS_CUT, 0 },
   { "json-ok", SC_JSON_OK, 0 },             { "json-bad", SC_JSON_BAD, 0 },
+  { "no-done", SC_NO_DONE, 0 },
 };
 #define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
 
@@ -1448,7 +1451,7 @@ static void set_program(struct response *r, const struct scenario *sc) {
   }
   add_op(r, OP_STOP, 1);
   add_op(r, sc->kind == SC_USAGE_LEGACY ? OP_USAGE_LEGACY : OP_USAGE, 1);
-  add_op(r, OP_DONE, 1);
+  if (sc->kind != SC_NO_DONE) add_op(r, OP_DONE, 1);
   add_op(r, OP_END, 0);
 }
 
