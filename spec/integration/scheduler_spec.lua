@@ -34,7 +34,8 @@ describe("the scheduler", function()
       assert.equal(i, t.values[2])
       assert.equal(2, t.values.n)
     end
-    assert.equal(0, core.active())
+    -- (a transfer may still read its body's last bytes after [DONE])
+    assert.is_truthy(h.eventually(function() return core.active() == 0 end))
   end)
 
   it("runs a cold client's first streams side by side, not one after the other", function()
