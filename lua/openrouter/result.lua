@@ -14,8 +14,9 @@
 -- res.message              { role, content, tool_calls?, reasoning?, reasoning_details? …}:
 --                          ready to append to `messages` for the next turn (content
 --                          is nil, not "", when the turn only calls tools)
--- res.choices              every choice, by index, each { index, message,
---                          finish_reason, native_finish_reason } (n > 1)
+-- res.choices              every choice: choices[index + 1] = { index, text,
+--                          reasoning, tool_calls, message, finish_reason,
+--                          native_finish_reason } (n > 1)
 -- res.usage                the last non-null usage (the final chunk carries it)
 -- res.id, res.model, res.provider, res.created, res.system_fingerprint
 --                          the first non-null values
@@ -276,6 +277,9 @@ local function build_choice(st)
   return {
     index = st.index,
     message = message,
+    text = text,
+    reasoning = message.reasoning,
+    tool_calls = tool_calls,
     finish_reason = st.finish_reason,
     native_finish_reason = st.native_finish_reason,
   }, text
@@ -355,8 +359,8 @@ end
 
 -- A cut answer's tool calls whose arguments are not whole JSON: they keep
 -- the fragment that came, flagged, never turned into {}.
-local function flag_cut_calls(res)
-  for _, choice in ipairs(res.choices) do
+local function flag_cut_calls(choices)
+  for _, choice in ipairs(choices) do
     for _, call in ipairs(choice.message.tool_calls or {}) do
       if not pcall(json.decode, call["function"].arguments) then call.incomplete = true end
     end
@@ -372,9 +376,11 @@ function Accumulator:finish(cut)
   table.sort(indices)
   local res = { text = "", chunks = self.chunks, choices = {}, usage = clean(self._usage) }
   for _, k in ipairs(META) do res[k] = self._meta[k] end
+  local built = {}                         -- the choices in index order
   for i, index in ipairs(indices) do
     local choice, text = build_choice(self._choices[index])
-    res.choices[i] = choice
+    built[i] = choice
+    res.choices[index + 1] = choice
     if i == 1 then
       local m = choice.message
       res.message = m
@@ -391,7 +397,7 @@ function Accumulator:finish(cut)
   end
   if cut then
     res.incomplete = true
-    flag_cut_calls(res)
+    flag_cut_calls(built)
   end
   return res
 end

@@ -72,6 +72,9 @@
  *   notjson                          R "data: this is not json" S U [DONE] T
  *   usage-legacy                     R D S U' [DONE] T (U' has a choice)
  *   no-done                          R D S U T: the usage came, [DONE] never does
+ *   two-choices                      R, then two choices (n = 2) interleaved:
+ *                                    index 0 "Hello" ", world" (stop), index 1
+ *                                    "Bonjour" ", monde" (length); U [DONE] T
  *   error-mid                        R "Hello" "," <error event> T
  *   drop-N                           R A*N, then (50 ms later) the TCP connection
  *                                    is closed
@@ -268,6 +271,17 @@ static const char *const TOOL_CHOICES[] = {
   TOOL_FINISH,
 };
 #define TOOLS_CUT_AT 4   /* fake/tools-cut: call_1 whole, call_2's arguments begun */
+
+/* fake/two-choices (n = 2), streamed: the choices' deltas interleaved. */
+#define TWO(i, delta, finish) "[{\"index\":" #i ",\"delta\":" delta ",\"finish_reason\":" finish "}]"
+static const char *const TWO_CHOICES[] = {
+  TWO(1, "{\"role\":\"assistant\",\"content\":\"Bonjour\"}", "null"),
+  TWO(0, "{\"content\":\"Hello\"}", "null"),
+  TWO(1, "{\"content\":\", monde\"}", "null"),
+  TWO(0, "{\"content\":\", world\"}", "null"),
+  TWO(1, "{}", "\"length\""),
+  TWO(0, "{}", "\"stop\""),
+};
 
 /* fake/reasoning, streamed: two reasoning deltas, then details only. */
 #define REASON_OPEN "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\","
@@ -784,7 +798,7 @@ enum scen {
   SC_ERROR_MID_429, SC_FLAKY, SC_FLAKYNR, SC_FLAKYDROP, SC_BUFFERED, SC_TOOLS,
   SC_REASONING, SC_BIGTHEN, SC_ECHO, SC_EVENTS, SC_EVENT_ERROR, SC_EVENT_ERROR_TEXT,
   SC_REDIRECT, SC_TRICKLE, SC_KEYAT, SC_TOOLS_CUT, SC_JSON_OK, SC_JSON_BAD,
-  SC_NO_DONE,
+  SC_NO_DONE, SC_TWO_CHOICES,
   /* resolved per request (resolve_scenario), never named */
   SC_HEAD_DROP, SC_TOOLS_FINAL, SC_TOOLS_MISSING
 };
@@ -816,7 +830,7 @@ static const struct scenario_def { const char *name; enum scen kind; uint64_t ma
   { "empty-", SC_EMPTY, STATUS_MAX },      { "redirect-", SC_REDIRECT, REDIRECT_MAX },
   { "trickle", SC_TRICKLE, 0 },             { "tools-cut", SC_TOOLS_CUT, 0 },
   { "json-ok", SC_JSON_OK, 0 },             { "json-bad", SC_JSON_BAD, 0 },
-  { "no-done", SC_NO_DONE, 0 },
+  { "no-done", SC_NO_DONE, 0 },             { "two-choices", SC_TWO_CHOICES, 0 },
 };
 #define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
 
@@ -1402,6 +1416,13 @@ static int add_unusual_end(struct response *r, const struct scenario *sc) {
     r->choices = CHOICE_ERROR_CHOICES;
     add_op(r, OP_DELTAS, N_CHOICES(PARTIAL_DELTAS));
     add_error_end(r, OP_CHOICES, N_CHOICES(CHOICE_ERROR_CHOICES));
+    return 1;
+  case SC_TWO_CHOICES:
+    r->choices = TWO_CHOICES;
+    add_op(r, OP_CHOICES, N_CHOICES(TWO_CHOICES));
+    add_op(r, OP_USAGE, 1);
+    add_op(r, OP_DONE, 1);
+    add_op(r, OP_END, 0);
     return 1;
   case SC_TOOLS_CUT:                   /* the connection goes mid-arguments */
     r->choices = TOOL_CHOICES;
