@@ -57,6 +57,7 @@ build = {
       ["openrouter.slots"] = "lua/openrouter/slots.lua",
       ["openrouter.stream"] = "lua/openrouter/stream.lua",
       ["openrouter.suggest"] = "lua/openrouter/suggest.lua",
+      ["openrouter.tools"] = "lua/openrouter/tools.lua",
       ["openrouter.trace"] = "lua/openrouter/trace.lua",
       ["openrouter.types"] = "lua/openrouter/types.lua",
    },

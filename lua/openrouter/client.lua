@@ -17,6 +17,7 @@ local slots = require "openrouter.slots"
 local spend = require "openrouter.spend"
 local suggest = require "openrouter.suggest"
 local Stream = require "openrouter.stream"
+local tools = require "openrouter.tools"
 local trace = require "openrouter.trace"
 
 local Client = { __name = "openrouter.Client" }
@@ -465,6 +466,7 @@ end
 Client.chat = public(chat)
 Client.stream = public(stream)
 Client.embed = public(embed)
+Client.run_tools = public(tools.run)
 Client.models = public(endpoints.models)
 Client.key = public(endpoints.key)
 Client.credits = public(endpoints.credits)

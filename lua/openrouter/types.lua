@@ -125,6 +125,14 @@ function Client:stream(req) end
 ---@return openrouter.Error|nil err
 function Client:embed(req) end
 
+---The whole tool-calling loop: the final answer with .messages and .rounds.
+---@param req openrouter.Request with tools
+---@param handlers table<string, fun(args: table, call: table): any>
+---@param opts? {max_rounds?: integer, on_text?: fun(piece: string), on_call?: fun(name: string, args: table, call: table): boolean?}
+---@return openrouter.Result|nil result
+---@return openrouter.Error|nil err
+function Client:run_tools(req, handlers, opts) end
+
 ---What this client's answers cost so far (those that reported usage).
 ---@return {cost: number, prompt_tokens: integer, completion_tokens: integer, requests: integer}
 function Client:spent() end

@@ -26,7 +26,7 @@ end
 describe("examples", function()
   local files = {
     "examples/chat.lua", "examples/doctor.lua", "examples/fallbacks.lua", "examples/tools.lua",
-    "examples/batch.lua",
+    "examples/batch.lua", "examples/agent.lua",
     "examples/love2d/main.lua",
     "examples/neovim/plugin/openrouter.lua", "examples/neovim/lua/openrouter_ask.lua",
   }
@@ -77,6 +77,14 @@ describe("examples", function()
     assert.equal(1, code, out)
     assert.matches("[FAIL] model: openai/gpt4o is not in the model list", out, 1, true)
     assert.matches("hint: did you mean openai/gpt-4o", out, 1, true)
+  end)
+
+  it("agent.lua runs a two-tool loop to the final answer", function()
+    local out, code = run("examples/agent.lua", "fake/tools")
+    assert.equal(0, code, out)
+    assert.matches("-> get_weather(location=Paris)", out, 1, true)
+    assert.matches("-> get_time(tz=Europe/Paris)", out, 1, true)
+    assert.matches("The weather in Paris is 18°C and sunny.\n[2 requests, 5 messages]", out, 1, true)
   end)
 
   it("batch.lua runs 50 prompts 4 at a time and stops at its cost cap", function()

@@ -89,6 +89,11 @@
  *   tools                            R <5 tool_calls fragments> <finish
  *                                    "tool_calls"> U [DONE] T; with a "tool"
  *                                    message: R <the weather text> S U [DONE] T
+ *   tools-loop, tools-badargs,       R <a get_weather call> <finish "tool_calls">
+ *   tools-reasoning                  U [DONE] T: forever (even after "tool"
+ *                                    messages); with arguments that are not JSON;
+ *                                    after reasoning with an encrypted detail
+ *                                    (the last two, with a "tool" message: as tools)
  *   reasoning                        R <2 reasoning deltas> <details only> D
  *                                    S U [DONE] T
  *   buffered                         the normal stream, head and body in one
@@ -294,6 +299,23 @@ static const char *const REASONING_CHOICES[] = {
   "\"index\":1,\"format\":\"unknown\"}]" DELTA_CLOSE_NULL,
 };
 #define N_CHOICES(a) (sizeof (a) / sizeof (a)[0])
+
+/* The other tool-calling models: fake/tools-loop calls get_weather
+   whatever came before; fake/tools-badargs sends arguments that are not
+   JSON; fake/tools-reasoning reasons (an opaque, signed detail that must
+   come back unchanged) before its call. */
+#define TOOL_CALL(id, args) TOOL_OPEN "[{\"index\":0,\"id\":\"" id "\",\"type\":\"function\"," \
+  "\"function\":{\"name\":\"get_weather\",\"arguments\":\"" args "\"}}]" DELTA_CLOSE_NULL
+static const char *const TOOLS_LOOP_CHOICES[] = {
+  TOOL_CALL("call_9", "{\\\"location\\\":\\\"Oslo\\\"}"), TOOL_FINISH,
+};
+static const char *const TOOLS_BADARGS_CHOICES[] = { TOOL_CALL("call_7", "{not json"), TOOL_FINISH };
+static const char *const TOOLS_REASONING_CHOICES[] = {
+  REASON_OPEN "\"reasoning\":\"Need the weather.\",\"reasoning_details\":[{\"type\":"
+  "\"reasoning.encrypted\",\"data\":\"opaque-blob-1\",\"index\":0,\"format\":"
+  "\"anthropic-claude-v1\"}]" DELTA_CLOSE_NULL,
+  TOOL_CALL("call_5", "{\\\"location\\\":\\\"Paris\\\"}"), TOOL_FINISH,
+};
 
 /* Messages of the non-streamed answers. */
 #define MESSAGE(content, more) \
@@ -798,7 +820,7 @@ enum scen {
   SC_ERROR_MID_429, SC_FLAKY, SC_FLAKYNR, SC_FLAKYDROP, SC_BUFFERED, SC_TOOLS,
   SC_REASONING, SC_BIGTHEN, SC_ECHO, SC_EVENTS, SC_EVENT_ERROR, SC_EVENT_ERROR_TEXT,
   SC_REDIRECT, SC_TRICKLE, SC_KEYAT, SC_TOOLS_CUT, SC_JSON_OK, SC_JSON_BAD,
-  SC_NO_DONE, SC_TWO_CHOICES,
+  SC_NO_DONE, SC_TWO_CHOICES, SC_TOOLS_LOOP, SC_TOOLS_BADARGS, SC_TOOLS_REASONING,
   /* resolved per request (resolve_scenario), never named */
   SC_HEAD_DROP, SC_TOOLS_FINAL, SC_TOOLS_MISSING
 };
@@ -831,6 +853,8 @@ static const struct scenario_def { const char *name; enum scen kind; uint64_t ma
   { "trickle", SC_TRICKLE, 0 },             { "tools-cut", SC_TOOLS_CUT, 0 },
   { "json-ok", SC_JSON_OK, 0 },             { "json-bad", SC_JSON_BAD, 0 },
   { "no-done", SC_NO_DONE, 0 },             { "two-choices", SC_TWO_CHOICES, 0 },
+  { "tools-loop", SC_TOOLS_LOOP, 0 },       { "tools-badargs", SC_TOOLS_BADARGS, 0 },
+  { "tools-reasoning", SC_TOOLS_REASONING, 0 },
 };
 #define N_SCENARIOS (sizeof SCENARIOS / sizeof SCENARIOS[0])
 
@@ -1396,6 +1420,7 @@ static void add_error_end(struct response *r, enum op_kind kind, uint64_t n) {
 /* Adds the steps after the role chunk of the streams that do not end
    with stop, usage, [DONE].  1 if sc is one of them, else 0. */
 static int add_unusual_end(struct response *r, const struct scenario *sc) {
+  uint64_t n = 0;
   switch (sc->kind) {
   case SC_DROP: case SC_EOF: case SC_STALL:
     add_op(r, OP_REPEAT_A, sc->n);
@@ -1429,9 +1454,16 @@ static int add_unusual_end(struct response *r, const struct scenario *sc) {
     add_op(r, OP_CHOICES, TOOLS_CUT_AT);
     add_op(r, OP_DROP, 0);
     return 1;
-  case SC_TOOLS:                       /* the finish chunk is a choice */
-    r->choices = TOOL_CHOICES;
-    add_op(r, OP_CHOICES, N_CHOICES(TOOL_CHOICES));
+  case SC_TOOLS: case SC_TOOLS_LOOP: case SC_TOOLS_BADARGS: case SC_TOOLS_REASONING:
+    /* the finish chunk is a choice */
+    if (sc->kind == SC_TOOLS) { r->choices = TOOL_CHOICES; n = N_CHOICES(TOOL_CHOICES); }
+    if (sc->kind == SC_TOOLS_LOOP) { r->choices = TOOLS_LOOP_CHOICES; n = N_CHOICES(TOOLS_LOOP_CHOICES); }
+    if (sc->kind == SC_TOOLS_BADARGS) { r->choices = TOOLS_BADARGS_CHOICES; n = N_CHOICES(TOOLS_BADARGS_CHOICES); }
+    if (sc->kind == SC_TOOLS_REASONING) {
+      r->choices = TOOLS_REASONING_CHOICES;
+      n = N_CHOICES(TOOLS_REASONING_CHOICES);
+    }
+    add_op(r, OP_CHOICES, n);
     add_op(r, OP_USAGE, 1);
     add_op(r, OP_DONE, 1);
     add_op(r, OP_END, 0);
@@ -1979,7 +2011,9 @@ static void respond_chat_json(struct conn *c, const struct scenario *sc) {
   case SC_ERROR_MID_429:
     respond_completion_with(c, "error", MSG_HELLO, ",\"error\":" MID_ERROR_429);
     break;
-  case SC_TOOLS: respond_completion_with(c, "tool_calls", MSG_TOOLS, ""); break;
+  case SC_TOOLS: case SC_TOOLS_LOOP: case SC_TOOLS_BADARGS: case SC_TOOLS_REASONING:
+    respond_completion_with(c, "tool_calls", MSG_TOOLS, "");
+    break;
   case SC_TOOLS_FINAL: respond_completion_with(c, "stop", MSG_WEATHER, ""); break;
   case SC_JSON_OK: respond_completion_with(c, "stop", MESSAGE("\"" JSON_OK_TEXT "\"", "null"), ""); break;
   case SC_JSON_BAD: respond_completion_with(c, "stop", MESSAGE("\"" JSON_BAD_TEXT "\"", "null"), ""); break;
@@ -2051,10 +2085,13 @@ static void resolve_scenario(struct scenario *sc, const struct chat_params *cp,
     if (attempt > sc->n2) sc->kind = SC_NORMAL;
     break;
   case SC_FLAKYDROP: sc->kind = attempt > sc->n2 ? SC_NORMAL : SC_HEAD_DROP; break;
-  case SC_TOOLS:
+  case SC_TOOLS: case SC_TOOLS_BADARGS: case SC_TOOLS_REASONING:
     if (!cp->has_tools) sc->kind = SC_TOOLS_MISSING;
     else if (cp->messages && has_tool_message(cp->messages, cp->messages_len))
       sc->kind = SC_TOOLS_FINAL;
+    break;
+  case SC_TOOLS_LOOP:
+    if (!cp->has_tools) sc->kind = SC_TOOLS_MISSING;
     break;
   default: break;
   }
