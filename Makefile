@@ -106,7 +106,7 @@ fuzz-one:
 	@mkdir -p build/corpus-$(T)
 	@[ -d spec/c/corpus/$(T) ] && cp spec/c/corpus/$(T)/* build/corpus-$(T)/ || true
 	@clang $(FUZZ_FLAGS) -o build/$(T)_fuzz spec/c/$(T)_fuzz.c $(ENGINE_SRC) $(CURL_LIBS)
-	build/$(T)_fuzz -max_total_time=$(FUZZ_SECONDS) build/corpus-$(T)
+	build/$(T)_fuzz -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/ build/corpus-$(T)
 
 deps:
 	@bash .ci/deps $(LUA_VERSION)

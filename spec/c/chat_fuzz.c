@@ -78,21 +78,22 @@ static void reference (const js_val *doc, chat_chunk *r) {
     }
   }
   if (r->delta) {
+    /* output: a non-empty content, reasoning or tool_calls, each key read
+    ** by its last value (a repeated one counts as the decoder reads it) */
+    int content_out = 0, reasoning_out = 0, tools_out = 0;
     js_members(&delta, &it);
     while (js_next_member(&it, &k, &v) == 1) {
+      if (js_key_is(&k, "content")) content_out = v.type == JS_STRING && v.n > 2;
+      if (js_key_is(&k, "reasoning")) reasoning_out = v.type == JS_STRING && v.n > 2;
+      if (js_key_is(&k, "tool_calls")) tools_out = v.type == JS_ARRAY && v.n > 2;
       if (v.type == JS_STRING && js_key_is(&k, "content")) {
         r->content = v.p;
         r->content_len = v.n;
-        if (v.n > 2) r->output = 1;
       }
       else if (is_string(&v, "assistant") && js_key_is(&k, "role")) r->envelope |= CHAT_ROLE;
-      else {
-        if ((v.type == JS_STRING && v.n > 2 && js_key_is(&k, "reasoning")) ||
-            (v.type == JS_ARRAY && v.n > 2 && js_key_is(&k, "tool_calls")))
-          r->output = 1;
-        r->plain = 0;
-      }
+      else r->plain = 0;
     }
+    r->output = content_out || reasoning_out || tools_out;
   }
 }
 
