@@ -24,11 +24,12 @@ openrouter.run()
 
 local answered, skipped, failed = 0, 0, 0
 for i, task in ipairs(tasks) do
-  local res, err = task.values[1], task.values[2]
+  local res, err
+  if task.ok then res, err = task.values[1], task.values[2] else err = task.error end
   if res then
     answered = answered + 1
     print(("%2d: %s"):format(i, res.text))
-  elseif err.kind == "budget" then
+  elseif openrouter.is_error(err) and err.kind == "budget" then
     skipped = skipped + 1
   else
     failed = failed + 1

@@ -32,7 +32,9 @@
   X(tls, 0)           \
   X(interrupted, 0)   \
   X(protocol, 0)      \
-  X(canceled, 0)
+  X(canceled, 0)      \
+  X(output, 0)        \
+  X(budget, 0)
 
 typedef enum {
 #define ERRC_ENUM(name, retry) ERRC_##name,

@@ -332,6 +332,7 @@ function Client:_prepare(method, path, req, streaming, keyless, build)
       max_body = self.max_body,
     },
     secret = key,
+    paid = method == "POST",               -- chat, stream, embed: max_cost applies
     structured = method == "POST" and req.schema ~= nil,   -- the answer is to be decoded
     ledger = self._ledger,                 -- where a stream's usage is counted
     retries = retries,
@@ -351,11 +352,8 @@ local function wait_finished(x)
   while not x:state() do loop.wait() end
 end
 
--- Send a call whose answer is one JSON body, with retries.  shape(doc, x)
--- makes the caller's value of the decoded body (or nil and what was
--- missing: a protocol error).  call.reclassify(err), when given, adjusts
--- what an error means for this endpoint.  -> value | nil, err
-function Client:_fetch(call, shape)
+-- Send a call whose answer is one JSON body, with retries.
+local function fetch(self, call, shape)
   while true do
     trace.request(call)
     local x = core.request(call.spec)
@@ -388,30 +386,34 @@ function Client:_fetch(call, shape)
   end
 end
 
+-- A call whose answer is one JSON body: admitted (a slot, the budget),
+-- sent with retries, its slot given back.  shape(doc, x) makes the
+-- caller's value of the decoded body (or nil and what was missing: a
+-- protocol error, or an error object).  call.reclassify(err), when given,
+-- adjusts what an error means for this endpoint.  -> value | nil, err
+function Client:_fetch(call, shape)
+  local give, holder = self:_admit(call.paid)
+  if not give then return nil, holder end
+  local value, err = fetch(self, call, shape)
+  give(holder)                              -- (holder: kept alive until here)
+  return value, err
+end
+
 -- POST /chat/completions -> response | nil, err
--- Admission of a paid request (chat, stream, embed: the POSTs): a slot
--- (max_concurrent), then the budget (max_cost), checked once the slot is
--- ours, so that what others spent meanwhile counts.  Nothing is sent
--- before.  Returns the slot's release (and, for a stream, the object whose
--- collection releases it too), or nil, err.
-function Client:_admit(kind)
-  local give, guard = self._slots:acquire(kind)
+-- Admission of a request: a slot (max_concurrent), then, for a paid one
+-- (the POSTs: chat, stream, embed), the budget (max_cost), checked once the
+-- slot is ours, so that what others spent meanwhile counts.  Nothing is
+-- sent before.  Returns the slot's release and the object to keep while
+-- it is held (its collection releases it too), or nil, err.
+function Client:_admit(paid)
+  local give, guard = self._slots:acquire()
   if not give then return nil, guard end
-  local err = self._ledger:refusal()
+  local err = paid and self._ledger:refusal()
   if err then
     give()
     return nil, err
   end
   return give, guard
-end
-
--- A whole-body paid call: admitted, fetched, its slot given back.
-local function paid(self, call, shape)
-  local give, err = self:_admit("call")
-  if not give then return nil, err end
-  local res, ferr = self:_fetch(call, shape)
-  give()
-  return res, ferr
 end
 
 -- A chat answer with `schema`: decoded (response.parsed), or an output error.
@@ -422,14 +424,14 @@ end
 local function chat(self, req)
   local call, err = self:_prepare("POST", "/chat/completions", req, false)
   if not call then return nil, err end
-  return paid(self, call, call.structured and structured_chat or response.chat)
+  return self:_fetch(call, call.structured and structured_chat or response.chat)
 end
 
 -- The same with stream = true; returns once the status is known.
 local function stream(self, req)
   local call, err = self:_prepare("POST", "/chat/completions", req, true)
   if not call then return nil, err end
-  local give, guard = self:_admit("stream")
+  local give, guard = self:_admit(true)
   if not give then return nil, guard end
   local s = Stream._create(call, give, guard)
   while true do
@@ -445,7 +447,13 @@ end
 local function embed(self, req)
   local call, err = self:_prepare("POST", "/embeddings", req, false, false, request.embeddings_body)
   if not call then return nil, err end
-  return paid(self, call, response.embeddings)
+  local res, ferr = self:_fetch(call, response.embeddings)
+  local inputs = type(req.input) == "string" and 1 or #req.input
+  if res and #res.vectors ~= inputs then
+    return nil, errors.new { kind = "protocol", status = res.status,
+      message = ("the answer has %d embeddings for %d inputs"):format(#res.vectors, inputs) }
+  end
+  return res, ferr
 end
 
 -- The public methods.  Every error they hand out leaves with this

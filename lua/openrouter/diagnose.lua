@@ -5,6 +5,7 @@
 
 local core = require "openrouter.core"
 local each = require "openrouter.each"
+local result = require "openrouter.result"
 local suggest = require "openrouter.suggest"
 
 local M = {}
@@ -136,15 +137,18 @@ local function check_live(self, add, model, opts, skip)
   if s then
     repeat
       local chunk, e = s:next()
-      local choice = chunk and type(chunk.choices) == "table" and chunk.choices[1]
-      local text = type(choice) == "table" and type(choice.delta) == "table" and choice.delta.content
-      if type(text) == "string" and text ~= "" then
+      if chunk and result.content(chunk) then
         last = core.now()
         first = first or last
         pieces = pieces + 1
       end
       err = e
     until chunk == nil
+  end
+  if err and err.kind == "budget" then       -- the client's max_cost: not a failure of the path
+    add("live request", nil, "skipped: " .. err.message, err.hint)
+    add("streaming", nil, "skipped: no live request")
+    return
   end
   if err then
     add("live request", false, err.message, err.hint)

@@ -207,6 +207,8 @@ function Task:cancel()
   self.error = errors.new { kind = "canceled", message = "the task was canceled" }
   -- 5.4: run its pending __close handlers now (not when it cancels itself)
   if coroutine.close and coroutine.status(self.co) == "suspended" then coroutine.close(self.co) end
+  -- what its stack holds (streams, a request's slot) is the collector's now
+  if coroutine.running() ~= self.co then self.co = nil end
   return true
 end
 

@@ -8,8 +8,17 @@ local M = {}
 
 -- res with res.parsed: its text decoded as JSON (nulls left out, like
 -- everywhere in a result).  Or nil and an `output` error holding the raw
--- answer as err[where] ("response" or "result").
+-- answer as err[where] ("response" or "result").  An answer that calls
+-- tools is no answer yet (a tool round of run_tools): it is left as it is.
+local function calls_tools(res)
+  if res.tool_calls then return true end              -- a stream's result
+  local choice = type(res.choices) == "table" and res.choices[1]
+  local message = type(choice) == "table" and choice.message
+  return type(message) == "table" and type(message.tool_calls) == "table"
+end
+
 function M.parse(res, where)
+  if calls_tools(res) then return res end
   local ok, value = pcall(json.decode, res.text or "")
   if ok then
     res.parsed = json.clean(value)

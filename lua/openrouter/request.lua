@@ -77,6 +77,33 @@ local function response_format(req)
   return { type = "json_schema", json_schema = { name = name, strict = true, schema = req.schema } }
 end
 
+-- The conversation a request starts with: its messages (a new array: the
+-- caller's is not modified), or those its prompt / system stand for.  Or
+-- nil and a config error.
+function M.messages(req)
+  if req.prompt ~= nil or req.system ~= nil then
+    if req.messages ~= nil then
+      return nil, errors.config("give either messages or prompt/system, not both")
+    end
+    for _, k in ipairs { "prompt", "system" } do
+      if req[k] ~= nil and type(req[k]) ~= "string" then
+        return nil, errors.config(("'%s' must be a string, got %s"):format(k, type(req[k])))
+      end
+    end
+    local messages = {}
+    if req.system then messages[#messages + 1] = { role = "system", content = req.system } end
+    if req.prompt then messages[#messages + 1] = { role = "user", content = req.prompt } end
+    return messages
+  end
+  if type(req.messages) ~= "table" then
+    return nil, errors.config("the request has no messages",
+      'pass messages = { { role = "user", content = "…" } }, or prompt = "…"')
+  end
+  local messages = {}
+  for i, m in ipairs(req.messages) do messages[i] = m end
+  return messages
+end
+
 -- defaults: the client's {model=, provider=, fallbacks=}.
 -- Returns the body table, or nil and a config error.
 function M.body(defaults, req, streaming)
@@ -109,18 +136,9 @@ function M.body(defaults, req, streaming)
     end
     body.model = body.model .. ":" .. req.variant
   end
-  if req.prompt ~= nil or req.system ~= nil then
-    if req.messages ~= nil then
-      return nil, errors.config("give either messages or prompt/system, not both")
-    end
-    for _, k in ipairs { "prompt", "system" } do
-      if req[k] ~= nil and type(req[k]) ~= "string" then
-        return nil, errors.config(("'%s' must be a string, got %s"):format(k, type(req[k])))
-      end
-    end
-    local messages = {}
-    if req.system then messages[#messages + 1] = { role = "system", content = req.system } end
-    if req.prompt then messages[#messages + 1] = { role = "user", content = req.prompt } end
+  if req.prompt ~= nil or req.system ~= nil or req.messages == nil then
+    local messages, merr = M.messages(req)
+    if not messages then return nil, merr end
     body.messages = messages
   end
   local fallbacks = req.fallbacks or defaults.fallbacks
@@ -152,10 +170,6 @@ function M.body(defaults, req, streaming)
     local format, ferr = response_format(req)
     if not format then return nil, ferr end
     body.response_format = format
-  end
-  if body.messages == nil then
-    return nil, errors.config("the request has no messages",
-      'pass messages = { { role = "user", content = "…" } }, or prompt = "…"')
   end
   if streaming then body.stream = true else body.stream = nil end
   return body

@@ -65,6 +65,23 @@ local function is_index(v)
   return type(v) == "number" and v >= 0 and v == math.floor(v)
 end
 
+-- The text one decoded chunk carries for choice 0 (the choice whose index
+-- is 0, or the first when it gives no index; with n > 1 a chunk carries
+-- whichever choice advanced), or nil.  What stream:text() yields.
+function M.content(chunk)
+  local choices = type(chunk) == "table" and chunk.choices
+  if type(choices) ~= "table" then return nil end
+  for pos, choice in ipairs(choices) do
+    local index = type(choice) == "table" and nonnull(choice.index)
+    if index == 0 or (index == nil and pos == 1) then
+      local delta = choice.delta
+      local content = type(delta) == "table" and delta.content
+      if type(content) == "string" and content ~= "" then return content end
+      return nil
+    end
+  end
+end
+
 -- Accumulated state of one choice ---------------------------------------------
 
 local function new_choice(index)

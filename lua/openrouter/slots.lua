@@ -1,8 +1,9 @@
 -- openrouter.slots: a client's max_concurrent.  At most `limit` of its
 -- requests are in flight; the others wait their turn, first come first
 -- served (a task yields while it waits; a blocking caller waits in the
--- poll, driving the other tasks).  A chat holds its slot until its answer
--- is in, a stream until it ends, is closed or is collected.
+-- poll, driving the other tasks).  A call holds its slot until its answer
+-- is in, a stream until it ends, is closed or is collected; a slot whose
+-- holder is gone (a task canceled mid-call) goes back with the collector.
 
 local errors = require "openrouter.errors"
 local loop = require "openrouter.loop"
@@ -25,7 +26,7 @@ local function finalizer(fn)
 end
 
 function M.new(limit)
-  return setmetatable({ limit = limit, used = 0, streams = 0, line = {} }, Slots)
+  return setmetatable({ limit = limit, used = 0, line = {} }, Slots)
 end
 
 -- Drop the places of tasks that ended while they waited (canceled).
@@ -37,26 +38,29 @@ function Slots:_prune()
   self.line = kept
 end
 
--- A blocking caller would wait forever: every slot is held by a stream,
--- and no task is left that could read one (each waits in this line, or
--- there is none).  The collector gets a chance to free abandoned ones.
+-- A blocking caller would wait forever: every slot is taken, and no task
+-- can free one while it waits (each waits in this line, or there is none,
+-- or tasks do not run during a blocking wait: attach with a schedule).
+-- The collector first gets its chance to free abandoned holders.
 function Slots:_stuck()
-  if self.used < self.limit or self.streams < self.used then return false end
-  local queued = 0
-  for i = 1, #self.line do
-    if self.line[i].task then queued = queued + 1 end
+  if self.used < self.limit then return false end
+  if loop.tasks_in_blocking_waits then
+    local queued = 0
+    for i = 1, #self.line do
+      if self.line[i].task then queued = queued + 1 end
+    end
+    if loop.waiting_tasks() > queued then return false end
   end
-  if loop.waiting_tasks() > queued then return false end
   collectgarbage()
   collectgarbage()
   return self.used >= self.limit
 end
 
--- Wait for a slot (kind: "call" or "stream").  Returns the function that
--- gives it back (once; a stream's also goes when the collector takes
--- `holder`), or nil and a config error for a blocking caller that would
--- wait forever.
-function Slots:acquire(kind)
+-- Wait for a slot.  Returns the function that gives it back (once), and
+-- an object to keep with the holder: when the collector takes it, the
+-- slot goes back too.  Or nil and a config error for a blocking caller
+-- that would wait forever.
+function Slots:acquire()
   if not self.limit then return noop end
   local me = { task = loop.current_task() }
   self.line[#self.line + 1] = me
@@ -66,25 +70,24 @@ function Slots:acquire(kind)
     if not me.task and self:_stuck() then
       for i = #self.line, 1, -1 do if self.line[i] == me then table.remove(self.line, i) end end
       return nil, errors.config(
-        ("all %d slots of max_concurrent are held by open streams, and nothing is reading them")
+        ("all %d slots of max_concurrent are taken, and nothing can free one while this call waits")
           :format(self.limit),
-        "read or close the open streams (or let a task read them), or raise max_concurrent")
+        "read or close the open streams (or let a task read them), or raise max_concurrent; " ..
+        "under attach with a schedule, make the call inside a task")
     end
     loop.wait()
   end
   table.remove(self.line, 1)
   self.used = self.used + 1
-  if kind == "stream" then self.streams = self.streams + 1 end
   if #self.line > 0 then loop.wake() end     -- the next in line may fit too
   local given = false
   local function give()
     if given then return end
     given = true
     self.used = self.used - 1
-    if kind == "stream" then self.streams = self.streams - 1 end
     loop.wake()
   end
-  return give, kind == "stream" and finalizer(give) or nil
+  return give, finalizer(give)
 end
 
 return M

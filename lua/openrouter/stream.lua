@@ -326,22 +326,6 @@ function Stream:chunks()
   return chunk_or_raise, self, nil, self
 end
 
--- The text a decoded chunk carries for choice 0 (with n > 1, a chunk
--- carries whichever choice advanced: the others are not text()'s), or nil.
-local function first_content(chunk)
-  local choices = chunk.choices
-  if type(choices) ~= "table" then return nil end
-  for pos, choice in ipairs(choices) do
-    local index = type(choice) == "table" and nonnull(choice.index)
-    if index == 0 or (index == nil and pos == 1) then
-      local delta = type(choice) == "table" and choice.delta
-      local content = type(delta) == "table" and delta.content
-      if type(content) == "string" and content ~= "" then return content end
-      return nil
-    end
-  end
-end
-
 -- The next text, without waiting: a non-empty string; nil at the end;
 -- false when nothing is ready yet; or nil, err.  A chunk that holds
 -- nothing but text comes from the C core as a string (no table, no
@@ -362,7 +346,7 @@ local function text_now(self)
     if err then return nil, err end
     if not item then return item end          -- nil (the end) or false
     if type(item) == "table" then
-      local content = first_content(item)
+      local content = result.content(item)
       if content then return content end
     elseif item ~= "" then
       return item
@@ -406,7 +390,12 @@ local function coalesced_or_raise(st)
       st.due = core.now() + st.every        -- nothing more right now, and it is due
       return table.concat(pieces)
     else
-      await(self, #pieces > 0 and st.due or nil)
+      loop.wait(#pieces > 0 and st.due or self._retry_at)
+      if self._closed and not self._ended then    -- closed meanwhile: what came goes first
+        if #pieces == 0 then raise(self, canceled()) end
+        st.err = canceled()
+        return table.concat(pieces)
+      end
     end
   end
 end

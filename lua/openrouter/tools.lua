@@ -9,23 +9,12 @@
 local each = require "openrouter.each"
 local errors = require "openrouter.errors"
 local json = require "openrouter.json"
+local request = require "openrouter.request"
+local result = require "openrouter.result"
 
 local M = {}
 
 local DEFAULT_MAX_ROUNDS = 10
-
--- The conversation the request starts with: its messages, or those its
--- prompt / system stand for.
-local function first_messages(req)
-  local messages = {}
-  if req.messages ~= nil then
-    for i, m in ipairs(req.messages) do messages[i] = m end
-    return messages
-  end
-  if req.system then messages[#messages + 1] = { role = "system", content = req.system } end
-  if req.prompt then messages[#messages + 1] = { role = "user", content = req.prompt } end
-  return messages
-end
 
 -- The request of one round: req with the transcript as its messages.
 local function round_request(req, transcript)
@@ -37,25 +26,26 @@ local function round_request(req, transcript)
   return r
 end
 
+-- Kinds of a request refused before anything was sent.
+local UNSENT = { config = true, budget = true }
+
 -- One round's answer (as stream:result()), passing its text to on_text as
 -- it arrives.  next() never raises, so a task can wait in it on any Lua.
+-- The third value: whether a request went out.
 local function ask(client, req, on_text)
   local s, err = client:stream(req)
-  if not s then return nil, err end
+  if not s then return nil, err, not UNSENT[err.kind] end
   if on_text then
     while true do
       local chunk, cerr = s:next()
-      if cerr then return nil, cerr end
+      if cerr then return nil, cerr, true end
       if not chunk then break end
-      local choice = type(chunk.choices) == "table" and chunk.choices[1]
-      local delta = type(choice) == "table" and choice.delta
-      local piece = type(delta) == "table" and delta.content
-      if type(piece) == "string" and piece ~= "" and (choice.index == nil or choice.index == 0) then
-        on_text(piece)
-      end
+      local piece = result.content(chunk)
+      if piece then on_text(piece) end
     end
   end
-  return s:result()
+  local res, rerr = s:result()
+  return res, rerr, true
 end
 
 -- The content of the `tool` message answering `call`.
@@ -109,7 +99,8 @@ function M.run(client, req, handlers, opts)
       return nil, errors.config(("%s must be a function, got %s"):format(name, type(opts[name])))
     end
   end
-  local transcript = first_messages(req)
+  local transcript, merr = request.messages(req)
+  if not transcript then return nil, merr end
   local rounds, last = 0, nil
   while true do
     if rounds == max_rounds then
@@ -118,9 +109,16 @@ function M.run(client, req, handlers, opts)
         hint = "raise opts.max_rounds, or check that the tools' answers give the model what it asks" },
         transcript, rounds, last)
     end
-    rounds = rounds + 1
-    local res, err = ask(client, round_request(req, transcript), opts.on_text)
-    if not res then return failed(err, transcript, rounds) end
+    local res, err, sent = ask(client, round_request(req, transcript), opts.on_text)
+    if sent then rounds = rounds + 1 end
+    if not res then
+      -- an answer that came whole but is not what was asked (kind output)
+      -- is part of the conversation; a cut one is not
+      if err.kind == "output" and err.result and err.result.message then
+        transcript[#transcript + 1] = err.result.message
+      end
+      return failed(err, transcript, rounds)
+    end
     last = res
     transcript[#transcript + 1] = res.message
     if not res.tool_calls then

@@ -61,6 +61,13 @@ describe("client:embed", function()
     assert.equal("auth", err.kind)
   end)
 
+  it("an answer with fewer vectors than inputs is a protocol error", function()
+    local res, err = client:embed { model = "fake/embed-short", input = { "a", "b", "c" } }
+    assert.is_nil(res)
+    assert.equal("protocol", err.kind)
+    assert.matches("the answer has 2 embeddings for 3 inputs", err.message)
+  end)
+
   it("refuses input that is not a string or an array of strings, and no model", function()
     for _, input in ipairs { false, 42, {}, { "a", 2 } } do
       local res, err = client:embed { input = input }

@@ -64,6 +64,12 @@ describe("max_cost", function()
     assert.equal(before, fake.stats().requests)
     assert(c:models())                              -- the free calls are not blocked
     assert(c:key())
+    local report = c:diagnose { model = "openai/gpt-4o" }
+    local live
+    for _, check in ipairs(report.checks) do if check.name == "live request" then live = check end end
+    assert.is_nil(live.ok)                          -- skipped, not failed: nothing was spent
+    assert.matches("skipped: max_cost is spent", live.detail)
+    assert.is_true(report.ok)
   end)
 
   it("is checked when a waiting request gets its turn, not only when it asked", function()
@@ -82,7 +88,10 @@ describe("max_cost", function()
 
   it("must be a positive number", function()
     for _, bad in ipairs { 0, -1, "1", 0 / 0 } do
-      assert.has_error(function() h.client { max_cost = bad } end)
+      local ok, err = pcall(h.client, { max_cost = bad })
+      assert.is_false(ok)
+      assert.equal("config", err.kind)
+      assert.matches("max_cost must be a number", err.message)
     end
   end)
 end)
@@ -139,7 +148,7 @@ describe("max_concurrent", function()
     local res, err = c:chat { prompt = "x" }
     assert.is_nil(res)
     assert.equal("config", err.kind)
-    assert.matches("all 1 slots of max_concurrent are held by open streams", err.message)
+    assert.matches("all 1 slots of max_concurrent are taken, and nothing can free one", err.message)
     assert.matches("read or close the open streams", err.hint)
     assert.is_true(core.now() - t0 < 0.5 * SLACK)
     s:close()
@@ -159,6 +168,33 @@ describe("max_concurrent", function()
     assert(c:chat { prompt = "x" })                 -- the collector frees it
   end)
 
+  it("a task canceled while its call holds a slot gives it back (with the collector)", function()
+    local c = h.client { max_concurrent = 1 }
+    local holder = openrouter.spawn(function() return c:chat { model = "fake/delay-500", prompt = "x" } end)
+    assert.is_false(holder.done)
+    holder:cancel()
+    assert(c:chat { prompt = "x" })                 -- not a hang, not an error
+  end)
+
+  it("under attach with a schedule, a blocking call held back by a task is an error, not a hang", function()
+    local ok_uv, uv = pcall(require, "luv")
+    if not ok_uv then pending("luv is not installed") return end
+    local c = h.client { max_concurrent = 1 }
+    local queued = {}
+    local handle = openrouter.attach(uv, { schedule = function(fn) queued[#queued + 1] = fn end })
+    local task = openrouter.spawn(function() return c:chat { model = "fake/delay-100", prompt = "x" } end)
+    local t0 = core.now()
+    local res, err = c:chat { prompt = "x" }
+    handle:detach()
+    uv.run("nowait")
+    assert.is_nil(res)
+    assert.equal("config", err.kind)
+    assert.matches("make the call inside a task", err.hint)
+    assert.is_true(core.now() - t0 < 0.5 * SLACK)
+    openrouter.run(5 * SLACK)
+    assert.is_true(task.ok)
+  end)
+
   it("a task canceled while it waits does not keep its place", function()
     local c = h.client { max_concurrent = 1 }
     local s = assert(c:stream { model = "fake/stall-1", prompt = "x" })
@@ -175,7 +211,10 @@ describe("max_concurrent", function()
 
   it("must be a whole number >= 1", function()
     for _, bad in ipairs { 0, 1.5, -2, "2" } do
-      assert.has_error(function() h.client { max_concurrent = bad } end)
+      local ok, err = pcall(h.client, { max_concurrent = bad })
+      assert.is_false(ok)
+      assert.equal("config", err.kind)
+      assert.matches("max_concurrent must be a", err.message)
     end
   end)
 end)

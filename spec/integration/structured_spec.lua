@@ -64,6 +64,24 @@ describe("structured output", function()
     assert.is_nil(res.parsed)
   end)
 
+  it("an answer that calls tools is no answer yet: it is not parsed (run_tools goes on)", function()
+    local tools = { { type = "function", ["function"] = { name = "get_weather" } } }
+    local res = assert(client:chat { model = "fake/tools", prompt = "x", schema = SCHEMA, tools = tools })
+    assert.is_nil(res.parsed)
+    res = assert(assert(client:stream { model = "fake/tools", prompt = "x", schema = SCHEMA,
+                                        tools = tools }):result())
+    assert.is_nil(res.parsed)
+    assert.equal(2, #res.tool_calls)
+    -- the tool round goes on; the final answer (the fake's is prose) is judged
+    local err
+    res, err = client:run_tools({ model = "fake/tools", prompt = "x", schema = SCHEMA, tools = tools },
+                                { get_weather = function() return "sunny" end })
+    assert.is_nil(res)
+    assert.equal("output", err.kind)
+    assert.equal(2, err.result.rounds)
+    assert.equal(5, #err.result.messages)
+  end)
+
   it("rejects schema with response_format, a schema that is no table, a bad name", function()
     for _, req in ipairs {
       { schema = SCHEMA, response_format = { type = "json_object" }, want = "either schema or response_format" },

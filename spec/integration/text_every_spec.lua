@@ -72,12 +72,33 @@ describe("stream:text { every = s }", function()
   end)
 
   it("an error before any text is raised at once", function()
-    local s = assert(client:stream { model = "fake/event-error-text", prompt = "x" })
-    local got, err = collect(s:text { every = 0.05 })
-    assert.equal("Hello,", joined(got))
-    assert.equal("server", err.kind)
-    local _, err2 = client:stream { model = "fake/status-500", prompt = "x" }
-    assert.equal("server", err2.kind)
+    -- fake/notjson: the role chunk (no text), then an event that is no JSON
+    local s = assert(client:stream { model = "fake/notjson", prompt = "x" })
+    local t0 = core.now()
+    local got, err = collect(s:text { every = 10 * SLACK })
+    assert.equal(0, #got)
+    assert.equal("protocol", err.kind)
+    assert.is_true(core.now() - t0 < 1 * SLACK)
+  end)
+
+  it("close() while it holds text back gives that text, then the canceled error", function()
+    local s = assert(client:stream { model = "fake/slow-20", prompt = "x" })
+    local iter, st = s:text { every = 10 * SLACK }
+    assert.equal("Hello", (iter(st)))                 -- the first at once
+    local closer = openrouter.spawn(function()        -- waits on a paced stream, then closes s
+      local other = assert(client:stream { model = "fake/slow-50", prompt = "x" })
+      assert(other:next())
+      assert(other:next())
+      s:close()
+      other:close()
+    end)
+    local held = iter(st)                             -- held back, not lost
+    assert.is_true(#held > 0 and #held < #h.TEXT - 5, held)
+    assert.equal(h.TEXT:sub(1, 5 + #held), "Hello" .. held)
+    local ok, err = pcall(iter, st)
+    assert.is_false(ok)
+    assert.equal("canceled", err.kind)
+    assert.is_true(closer.done)
   end)
 
   it("close() while it waits ends it with canceled; break closes on Lua 5.4", function()

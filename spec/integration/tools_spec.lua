@@ -155,6 +155,16 @@ describe("client:run_tools", function()
     end
   end)
 
+  it("counts only the requests it sent: a refused one (max_cost) is no round", function()
+    local c = h.client { max_cost = 0.00005 }
+    assert(c:chat { prompt = "x" })                      -- spends the budget
+    local res, err = c:run_tools(request(), { get_weather = print })
+    assert.is_nil(res)
+    assert.equal("budget", err.kind)
+    assert.equal(0, err.result.rounds)
+    assert.equal(1, #err.result.messages)
+  end)
+
   it("refuses what is not a request, handlers or options", function()
     local handlers = { get_weather = print }
     for _, case in ipairs {
@@ -162,6 +172,10 @@ describe("client:run_tools", function()
       { request(), nil, nil, "expects a table of handlers" },
       { request(), handlers, { max_rounds = 0 }, "max_rounds must be a whole number >= 1" },
       { request(), handlers, { on_text = "print" }, "on_text must be a function" },
+      { { messages = { { role = "user", content = "x" } }, system = "be brief", tools = TOOLS }, handlers,
+        nil, "give either messages or prompt/system, not both" },
+      { { tools = TOOLS }, handlers, nil, "the request has no messages" },
+      { { prompt = 42, tools = TOOLS }, handlers, nil, "'prompt' must be a string" },
     } do
       local res, err = client:run_tools(case[1], case[2], case[3])
       assert.is_nil(res)
