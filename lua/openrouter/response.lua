@@ -37,6 +37,16 @@ function M.decode(x, ctx)
   return doc
 end
 
+-- The fields every answer of a model gets: model, usage (JSON nulls
+-- out), status, headers.
+local function answered(doc, x)
+  doc.model = nonnull(doc.model)
+  doc.usage = json.clean(nonnull(doc.usage))
+  doc.status = x:status()
+  doc.headers = x:headers()
+  return doc
+end
+
 -- An embeddings body with response.vectors: one array of numbers per
 -- input, in input order (by each item's index), and usage.  Or nil and
 -- what is wrong with it.
@@ -56,11 +66,7 @@ function M.embeddings(doc, x)
     if vectors[i] == nil then return nil, ("the answer has no embedding for input %d"):format(i) end
   end
   doc.vectors = vectors
-  doc.model = nonnull(doc.model)
-  doc.usage = json.clean(nonnull(doc.usage))
-  doc.status = x:status()
-  doc.headers = x:headers()
-  return doc
+  return answered(doc, x)
 end
 
 -- A chat completion body with its convenience fields added.
@@ -68,12 +74,8 @@ function M.chat(doc, x)
   local choice = type(doc.choices) == "table" and doc.choices[1]
   local message = type(choice) == "table" and nonnull(choice.message)
   doc.text = type(message) == "table" and nonnull(message.content) or nil
-  doc.model = nonnull(doc.model)
   doc.provider = nonnull(doc.provider)
-  doc.usage = json.clean(nonnull(doc.usage))
-  doc.status = x:status()
-  doc.headers = x:headers()
-  return doc
+  return answered(doc, x)
 end
 
 return M

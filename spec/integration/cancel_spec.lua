@@ -63,16 +63,7 @@ describe("close() while a read waits", function()
     end)
   end
 
-  -- A task that waits on a paced stream of its own, then closes s.
-  local function closer(s)
-    return openrouter.spawn(function()
-      local other = assert(client:stream { model = "fake/slow-50", prompt = "x" })
-      assert(other:next())
-      assert(other:next())
-      s:close()
-      other:close()
-    end)
-  end
+  local function closer(s) return h.closer(client, s) end
 
   it("a task waiting in next() gets canceled when another task closes the stream", function()
     local s = assert(client:stream { model = "fake/stall-1", prompt = "x" })

@@ -6,13 +6,6 @@
 
 local h = require "spec.support.helpers"
 
-local function assert_no_userdata(v, path)
-  if type(v) == "userdata" then error("userdata at " .. path) end
-  if type(v) == "table" then
-    for k, x in pairs(v) do assert_no_userdata(x, path .. "." .. tostring(k)) end
-  end
-end
-
 describe("a stream of two choices", function()
   local client
   setup(function() client = h.client() end)
@@ -51,6 +44,6 @@ describe("a stream of two choices", function()
     assert.equal("Bonjour, monde", res.choices[2].text)
     assert.equal("length", res.choices[2].finish_reason)
     assert.same({ role = "assistant", content = "Bonjour, monde" }, res.choices[2].message)
-    assert_no_userdata(res, "result")
+    h.assert_no_userdata(res, "result")
   end)
 end)

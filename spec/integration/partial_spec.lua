@@ -7,14 +7,6 @@
 local h = require "spec.support.helpers"
 local openrouter = require "openrouter"
 
--- No value at any depth is a userdata (JSON null).
-local function assert_no_userdata(v, path)
-  if type(v) == "userdata" then error("userdata at " .. path) end
-  if type(v) == "table" then
-    for k, x in pairs(v) do assert_no_userdata(x, path .. "." .. tostring(k)) end
-  end
-end
-
 describe("a stream that fails after delivering", function()
   local client
   setup(function() client = h.client { idle_timeout = 0.3 } end)
@@ -33,7 +25,7 @@ describe("a stream that fails after delivering", function()
     assert.equal("FakeProvider", r.provider)
     assert.matches("^gen%-", r.id)
     assert.equal(200, r.status)
-    assert_no_userdata(r, "result")
+    h.assert_no_userdata(r, "result")
   end)
 
   it("the error raised by each way of reading carries the same result", function()

@@ -85,13 +85,7 @@ describe("stream:text { every = s }", function()
     local s = assert(client:stream { model = "fake/slow-20", prompt = "x" })
     local iter, st = s:text { every = 10 * SLACK }
     assert.equal("Hello", (iter(st)))                 -- the first at once
-    local closer = openrouter.spawn(function()        -- waits on a paced stream, then closes s
-      local other = assert(client:stream { model = "fake/slow-50", prompt = "x" })
-      assert(other:next())
-      assert(other:next())
-      s:close()
-      other:close()
-    end)
+    local closer = h.closer(client, s)
     local held = iter(st)                             -- held back, not lost
     assert.is_true(#held > 0 and #held < #h.TEXT - 5, held)
     assert.equal(h.TEXT:sub(1, 5 + #held), "Hello" .. held)
@@ -107,13 +101,7 @@ describe("stream:text { every = s }", function()
     local first = iter(st)
     if first == "a" then first = first .. iter(st) end
     assert.equal("aa", first)
-    local closer = openrouter.spawn(function()   -- waits on a paced stream, then closes s
-      local other = assert(client:stream { model = "fake/slow-50", prompt = "x" })
-      assert(other:next())
-      assert(other:next())
-      s:close()
-      other:close()
-    end)
+    local closer = h.closer(client, s)
     local ok, err = pcall(iter, st)
     assert.is_false(ok)
     assert.equal("canceled", err.kind)

@@ -49,6 +49,27 @@ end
 
 M.TEXT = "Hello, world from fake OpenRouter!"
 
+-- No value at any depth of v is a userdata (JSON null): raises otherwise.
+function M.assert_no_userdata(v, path)
+  path = path or "value"
+  if type(v) == "userdata" then error("userdata at " .. path, 2) end
+  if type(v) == "table" then
+    for k, x in pairs(v) do M.assert_no_userdata(x, path .. "." .. tostring(k)) end
+  end
+end
+
+-- A task that waits on a paced stream of client's own (a real wait in the
+-- loop, some 0.1 s), then closes s.
+function M.closer(client, s)
+  return openrouter.spawn(function()
+    local other = assert(client:stream { model = "fake/slow-50", prompt = "x" })
+    assert(other:next())
+    assert(other:next())
+    s:close()
+    other:close()
+  end)
+end
+
 -- Run Lua `code` in a process of its own (the interpreter under test, the
 -- module of this checkout), `env` before it ("NAME=value ...").  Returns
 -- what it wrote to stderr (`which` = "stderr", the default) or to both.
