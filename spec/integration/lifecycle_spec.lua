@@ -6,22 +6,12 @@ local core = require "openrouter.core"
 local fake = require "spec.support.fake"
 local h = require "spec.support.helpers"
 
--- A predicate that turns true once the stream closed after this call was
--- let go: over HTTP/1.1 its connection is cut (the fake server counts an
--- abort); over HTTP/2 (OR_H2) only the stream is reset, the shared
--- connection stays, and the engine runs no transfer any more.
-local function let_go()
-  if h.H2 then return function() return core.active() == 0 end end
-  local before = fake.stats().aborted
-  return function() return fake.stats().aborted > before end
-end
-
 describe("stream lifecycle", function()
   local client
   setup(function() client = h.client { idle_timeout = 30 } end)
 
   it("close() mid-stream closes the connection; next() then returns a lone nil", function()
-    local released = let_go()
+    local released = h.let_go()
     local s = assert(client:stream { model = "fake/stall-2", prompt = "x" })
     assert.is_table(s:next())
     assert.is_true(s:close())
@@ -62,7 +52,7 @@ describe("stream lifecycle", function()
       pending("the closing value of a generic for exists from Lua 5.4 on")
       return
     end
-    local released = let_go()
+    local released = h.let_go()
     local s = assert(client:stream { model = "fake/stall-3", prompt = "x" })
     local loop = assert(load [[
       local s = ...
@@ -75,7 +65,7 @@ describe("stream lifecycle", function()
 
   it("<close> closes the stream at the end of the scope on Lua 5.4", function()
     if _VERSION ~= "Lua 5.4" then pending("to-be-closed variables are Lua 5.4") return end
-    local released = let_go()
+    local released = h.let_go()
     local f = assert(load [[
       local client = ...
       local s <close> = assert(client:stream { model = "fake/stall-1", prompt = "x" })
@@ -88,7 +78,7 @@ describe("stream lifecycle", function()
   end)
 
   it("an abandoned stream is closed by the garbage collector", function()
-    local released = let_go()
+    local released = h.let_go()
     do
       local s = assert(client:stream { model = "fake/stall-1", prompt = "x" })
       s:next()

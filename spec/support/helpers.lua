@@ -49,6 +49,17 @@ end
 
 M.TEXT = "Hello, world from fake OpenRouter!"
 
+-- A predicate that turns true once a stream closed after this call was
+-- let go: over HTTP/1.1 its connection is cut (the fake server counts an
+-- abort); over HTTP/2 (OR_H2) only the stream is reset, the shared
+-- connection stays (and the TLS front may keep its own to the server), so
+-- the engine must run no transfer any more.
+function M.let_go()
+  if M.H2 then return function() return core.active() == 0 end end
+  local before = fake.stats().aborted
+  return function() return fake.stats().aborted > before end
+end
+
 -- No value at any depth of v is a userdata (JSON null): raises otherwise.
 function M.assert_no_userdata(v, path)
   path = path or "value"
