@@ -79,6 +79,9 @@ $(BUILD)/%_test: spec/c/%_test.c $(ENGINE_SRC) $(CORE_HDR)
 	@mkdir -p $(BUILD)
 	$(CC) $(C_TEST_FLAGS) -O1 -g $(SANITIZE) -o $@ $< $(ENGINE_SRC) $(CURL_LIBS)
 
+# Targets that need Debian packages install them first (.ci/deps), then
+# build in a sub-make: a prerequisite would be compiled before the install.
+
 # Everything the suite of one Lua needs built.
 test-build: $(CORE) $(SSE_PROBE) $(FAKESERVER) $(CONNECTPROXY) $(C_TESTS)
 
@@ -113,7 +116,9 @@ deps:
 
 # The whole suite for one Lua: the C unit tests, then busted; the last line
 # is the total "N passed, N failed".
-test: deps test-build
+test:
+	@bash .ci/deps $(LUA_VERSION)
+	@$(MAKE) -s test-build
 	@bash spec/support/run-tests $(LUA_VERSION) $(BUILD)
 
 test-all:
@@ -129,17 +134,22 @@ test-long:
 	  echo "$$out" | grep -vE '^ok '; tally "$$out"; done; \
 	echo "$$passed passed, $$failed failed, $$skipped skipped"; [ $$failed -eq 0 ]
 
-demo: $(CORE) $(FAKESERVER)
-	@bash .ci/deps demo
+demo:
+	@bash .ci/deps demo $(LUA_VERSION)
+	@$(MAKE) -s $(CORE) $(FAKESERVER)
 	@FAKE=$(FAKE) bash examples/demo.sh $(LUA) $(BUILD)
 
 # The fake server in the foreground, for your own scripts (PORT=8089 to
 # pick its port); prints the OPENROUTER_BASE_URL to export.
-fake-server: $(FAKESERVER)
+fake-server:
+	@bash .ci/deps demo $(LUA_VERSION)
+	@$(MAKE) -s $(FAKESERVER)
 	@bash spec/support/fake-server $(PORT)
 
 # The paths that make this checkout's module loadable: eval "$$(make -s paths)"
-paths: $(CORE)
+paths:
+	@bash .ci/deps demo $(LUA_VERSION) >&2
+	@$(MAKE) -s $(CORE) >&2
 	@echo "export LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;'"
 	@echo "export LUA_CPATH='$(CURDIR)/$(BUILD)/?.so;;'"
 
@@ -152,14 +162,16 @@ asan: build/nodlclose.so
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" OR_RUNNER=asan test
 
-valgrind: test-build build/nodlclose.so
+valgrind:
 	@bash .ci/deps valgrind
+	@$(MAKE) -s test-build build/nodlclose.so
 	@OR_RUNNER=valgrind bash spec/support/run-tests $(LUA_VERSION) $(BUILD)
 
 # Figures, not tests: this module against its peers (spec/bench/run.lua),
 # then the SSE parser alone.
-bench: $(CORE) $(FAKESERVER)
+bench:
 	@bash .ci/deps bench
+	@$(MAKE) -s $(CORE) $(FAKESERVER)
 	@$(MAKE) -s LUA_VERSION=luajit all >/dev/null 2>&1 || echo "(no LuaJIT build: its row is skipped)"
 	@mkdir -p build/bench
 	@$(CC) -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(CURL_CFLAGS) \
