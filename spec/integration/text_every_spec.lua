@@ -117,16 +117,13 @@ describe("stream:text { every = s }", function()
     end
   end)
 
-  it("inside tasks, waits yield: two coalesced streams advance together", function()
-    if puc51 then pending("PUC Lua 5.1 cannot yield inside a for iterator") return end
+  -- Two tasks each read a paced stream coalesced with `read`; they must
+  -- advance together (the waits yield), not one after the other.
+  local function two_tasks_together(read)
     local tasks = {}
     for i = 1, 2 do
       tasks[i] = openrouter.spawn(function()
-        local parts = {}
-        for t in assert(client:stream { model = "fake/slow-20", prompt = "x" }):text { every = 0.03 } do
-          parts[#parts + 1] = t
-        end
-        return table.concat(parts)
+        return read(assert(client:stream { model = "fake/slow-20", prompt = "x" }))
       end)
     end
     local t0 = core.now()
@@ -136,6 +133,28 @@ describe("stream:text { every = s }", function()
       assert.equal(h.TEXT, tasks[i].values[1])
     end
     assert.is_true(core.now() - t0 < 0.3 * SLACK, "they ran one after the other")
+  end
+
+  it("inside tasks, waits yield: two coalesced streams advance together", function()
+    if puc51 then pending("PUC Lua 5.1 cannot yield inside a for iterator") return end
+    two_tasks_together(function(s)
+      local parts = {}
+      for t in s:text { every = 0.03 } do parts[#parts + 1] = t end
+      return table.concat(parts)
+    end)
+  end)
+
+  it("inside tasks, the iterator called by hand (the form for PUC 5.1) yields too", function()
+    two_tasks_together(function(s)
+      local next_text, state = s:text { every = 0.03 }
+      local parts = {}
+      while true do
+        local t = next_text(state)
+        if not t then break end
+        parts[#parts + 1] = t
+      end
+      return table.concat(parts)
+    end)
   end)
 
   it("rejects an interval that is not a number of seconds >= 0", function()
