@@ -399,7 +399,6 @@ function Client:_fetch(call, shape)
   return value, err
 end
 
--- POST /chat/completions -> response | nil, err
 -- Admission of a request: a slot (max_concurrent), then, for a paid one
 -- (the POSTs: chat, stream, embed), the budget (max_cost), checked once the
 -- slot is ours, so that what others spent meanwhile counts.  Nothing is
@@ -421,6 +420,7 @@ local function structured_chat(doc, x)
   return output.parse(response.chat(doc, x), "response")
 end
 
+-- POST /chat/completions -> response | nil, err
 local function chat(self, req)
   local call, err = self:_prepare("POST", "/chat/completions", req, false)
   if not call then return nil, err end
@@ -447,13 +447,8 @@ end
 local function embed(self, req)
   local call, err = self:_prepare("POST", "/embeddings", req, false, false, request.embeddings_body)
   if not call then return nil, err end
-  local res, ferr = self:_fetch(call, response.embeddings)
   local inputs = type(req.input) == "string" and 1 or #req.input
-  if res and #res.vectors ~= inputs then
-    return nil, errors.new { kind = "protocol", status = res.status,
-      message = ("the answer has %d embeddings for %d inputs"):format(#res.vectors, inputs) }
-  end
-  return res, ferr
+  return self:_fetch(call, function(doc, x) return response.embeddings(doc, x, inputs) end)
 end
 
 -- The public methods.  Every error they hand out leaves with this

@@ -48,9 +48,9 @@ local function answered(doc, x)
 end
 
 -- An embeddings body with response.vectors: one array of numbers per
--- input, in input order (by each item's index), and usage.  Or nil and
--- what is wrong with it.
-function M.embeddings(doc, x)
+-- input, in input order (by each item's index), and usage; `inputs`
+-- vectors, as many as were sent.  Or nil and what is wrong with it.
+function M.embeddings(doc, x, inputs)
   if type(doc.data) ~= "table" then return nil, "the embeddings answer has no data" end
   local vectors = {}
   for i, item in ipairs(doc.data) do
@@ -64,6 +64,9 @@ function M.embeddings(doc, x)
   end
   for i = 1, #doc.data do
     if vectors[i] == nil then return nil, ("the answer has no embedding for input %d"):format(i) end
+  end
+  if #vectors ~= inputs then
+    return nil, ("the answer has %d embeddings for %d inputs"):format(#vectors, inputs)
   end
   doc.vectors = vectors
   return answered(doc, x)

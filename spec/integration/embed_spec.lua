@@ -61,11 +61,17 @@ describe("client:embed", function()
     assert.equal("auth", err.kind)
   end)
 
-  it("an answer with fewer vectors than inputs is a protocol error", function()
-    local res, err = client:embed { model = "fake/embed-short", input = { "a", "b", "c" } }
+  it("an answer with fewer vectors than inputs is a protocol error, and the trace says so", function()
+    local events = {}
+    local c = h.client { trace = function(e) events[#events + 1] = e end }
+    local res, err = c:embed { model = "fake/embed-short", input = { "a", "b", "c" } }
     assert.is_nil(res)
     assert.equal("protocol", err.kind)
     assert.matches("the answer has 2 embeddings for 3 inputs", err.message)
+    local done = events[#events]
+    assert.equal("done", done.type)
+    assert.is_truthy(done.error, "the trace's done event has no error")
+    assert.matches("the answer has 2 embeddings for 3 inputs", tostring(done.error))
   end)
 
   it("refuses input that is not a string or an array of strings, and no model", function()
