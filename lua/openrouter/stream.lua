@@ -354,11 +354,11 @@ local function text_now(self)
   end
 end
 
--- Wait for the stream to move on (at most until `deadline`); a wait cut
--- short by close() raises canceled.
-local function await(self, deadline)
+-- Wait for the stream to move on (at most until `deadline`); true when
+-- close() cut the wait short.
+local function closed_while_waiting(self, deadline)
   loop.wait(deadline or self._retry_at)
-  if self._closed and not self._ended then raise(self, canceled()) end
+  return self._closed and not self._ended
 end
 
 local function text_or_raise(self)
@@ -366,8 +366,16 @@ local function text_or_raise(self)
     local t, err = text_now(self)
     if err then raise(self, err) end
     if t ~= false then return t end
-    await(self)
+    if closed_while_waiting(self) then raise(self, canceled()) end
   end
+end
+
+-- A failure while text is held: the text goes first, the error is raised
+-- on the next call; with nothing held it is raised now.
+local function flush_then_raise(st, pieces, err)
+  if #pieces == 0 then raise(st.stream, err) end
+  st.err = err
+  return table.concat(pieces)
 end
 
 -- stream:text { every = s }: the first text at once, then at most one
@@ -381,26 +389,19 @@ local function coalesced_or_raise(st)
     if t then
       pieces[#pieces + 1] = t
     elseif err then
-      if #pieces == 0 then raise(self, err) end
-      st.err = err
-      return table.concat(pieces)
+      return flush_then_raise(st, pieces, err)
     elseif t == nil then
       return #pieces > 0 and table.concat(pieces) or nil
     elseif #pieces > 0 and (not st.due or core.now() >= st.due) then
       st.due = core.now() + st.every        -- nothing more right now, and it is due
       return table.concat(pieces)
-    else
-      loop.wait(#pieces > 0 and st.due or self._retry_at)
-      if self._closed and not self._ended then    -- closed meanwhile: what came goes first
-        if #pieces == 0 then raise(self, canceled()) end
-        st.err = canceled()
-        return table.concat(pieces)
-      end
+    elseif closed_while_waiting(self, #pieces > 0 and st.due or nil) then
+      return flush_then_raise(st, pieces, canceled())
     end
   end
 end
 
--- Only the non-empty choices[1].delta.content strings; opts.every:
+-- Only choice 0's non-empty delta.content strings; opts.every:
 -- coalesced for user interfaces (see coalesced_or_raise).
 function Stream:text(opts)
   if opts == nil then return text_or_raise, self, nil, self end
