@@ -1418,10 +1418,21 @@ static void add_error_end(struct response *r, enum op_kind kind, uint64_t n) {
   add_op(r, OP_END, 0);
 }
 
+/* Adds the steps of a stream whose choices (all n, their finish chunks
+   included) come whole, then usage and [DONE].  Returns 1. */
+static int add_choices_end(struct response *r, const char *const *choices, size_t n) {
+  r->choices = choices;
+  add_op(r, OP_CHOICES, n);
+  add_op(r, OP_USAGE, 1);
+  add_op(r, OP_DONE, 1);
+  add_op(r, OP_END, 0);
+  return 1;
+}
+#define CHOICES_END(r, a) add_choices_end((r), (a), N_CHOICES(a))
+
 /* Adds the steps after the role chunk of the streams that do not end
    with stop, usage, [DONE].  1 if sc is one of them, else 0. */
 static int add_unusual_end(struct response *r, const struct scenario *sc) {
-  uint64_t n = 0;
   switch (sc->kind) {
   case SC_DROP: case SC_EOF: case SC_STALL:
     add_op(r, OP_REPEAT_A, sc->n);
@@ -1443,32 +1454,16 @@ static int add_unusual_end(struct response *r, const struct scenario *sc) {
     add_op(r, OP_DELTAS, N_CHOICES(PARTIAL_DELTAS));
     add_error_end(r, OP_CHOICES, N_CHOICES(CHOICE_ERROR_CHOICES));
     return 1;
-  case SC_TWO_CHOICES:
-    r->choices = TWO_CHOICES;
-    add_op(r, OP_CHOICES, N_CHOICES(TWO_CHOICES));
-    add_op(r, OP_USAGE, 1);
-    add_op(r, OP_DONE, 1);
-    add_op(r, OP_END, 0);
-    return 1;
   case SC_TOOLS_CUT:                   /* the connection goes mid-arguments */
     r->choices = TOOL_CHOICES;
     add_op(r, OP_CHOICES, TOOLS_CUT_AT);
     add_op(r, OP_DROP, 0);
     return 1;
-  case SC_TOOLS: case SC_TOOLS_LOOP: case SC_TOOLS_BADARGS: case SC_TOOLS_REASONING:
-    /* the finish chunk is a choice */
-    if (sc->kind == SC_TOOLS) { r->choices = TOOL_CHOICES; n = N_CHOICES(TOOL_CHOICES); }
-    if (sc->kind == SC_TOOLS_LOOP) { r->choices = TOOLS_LOOP_CHOICES; n = N_CHOICES(TOOLS_LOOP_CHOICES); }
-    if (sc->kind == SC_TOOLS_BADARGS) { r->choices = TOOLS_BADARGS_CHOICES; n = N_CHOICES(TOOLS_BADARGS_CHOICES); }
-    if (sc->kind == SC_TOOLS_REASONING) {
-      r->choices = TOOLS_REASONING_CHOICES;
-      n = N_CHOICES(TOOLS_REASONING_CHOICES);
-    }
-    add_op(r, OP_CHOICES, n);
-    add_op(r, OP_USAGE, 1);
-    add_op(r, OP_DONE, 1);
-    add_op(r, OP_END, 0);
-    return 1;
+  case SC_TWO_CHOICES:      return CHOICES_END(r, TWO_CHOICES);
+  case SC_TOOLS:            return CHOICES_END(r, TOOL_CHOICES);
+  case SC_TOOLS_LOOP:       return CHOICES_END(r, TOOLS_LOOP_CHOICES);
+  case SC_TOOLS_BADARGS:    return CHOICES_END(r, TOOLS_BADARGS_CHOICES);
+  case SC_TOOLS_REASONING:  return CHOICES_END(r, TOOLS_REASONING_CHOICES);
   default: return 0;
   }
 }
